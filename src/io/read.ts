@@ -1,0 +1,50 @@
+/** Reading project files: absent files are data (undefined), other failures are located errors. */
+import { readFileSync } from 'node:fs';
+import { EnvplaneError } from '../errors.ts';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads UTF-8 text; invalid UTF-8 is an error (a silent U+FFFD would change a value that Compose reads). */
+export function readTextIfExists(absolutePath: string, shownAs: string): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolutePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'EISDIR')
+      throw new EnvplaneError('input', `${shownAs} is a directory, not a file`, { location: { file: shownAs } });
+    if (code === 'EACCES')
+      throw new EnvplaneError('input', `cannot read ${shownAs}: permission denied`, {
+        location: { file: shownAs },
+        hint: 'check the file mode and owner',
+      });
+    throw new EnvplaneError('input', `cannot read ${shownAs}: ${code ?? 'unknown error'}`, { location: { file: shownAs } });
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const line = firstInvalidLine(bytes);
+    throw new EnvplaneError('input', 'the file is not valid UTF-8', {
+      location: { file: shownAs, line },
+      hint: 'save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`)',
+    });
+  }
+}
+
+function firstInvalidLine(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        strictUtf8.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
+}

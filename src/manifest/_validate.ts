@@ -1,0 +1,107 @@
+/**
+ * Runs the written schema and turns the first schema issue into one located, human error. Valibot's own messages
+ * echo received values; ours name the field and show only short identifiers, never whole values.
+ */
+import * as v from 'valibot';
+import { EnvplaneError } from '../errors.ts';
+import { positionOf } from './_yaml.ts';
+import { unknownHint } from './_suggest.ts';
+import { ManifestSchema, type WrittenManifest } from './schema.ts';
+import type { Position } from './types.ts';
+
+/** Fields each kind of object accepts, for did-you-mean on unknown fields. */
+const FIELDS: Record<string, string[]> = {
+  root: ['$schema', 'project', 'environments', 'tenants', 'keys', 'services', 'silence'],
+  environment: ['aliases', 'config', 'secrets'],
+  secrets: ['store', 'dir', 'pattern', 'tenantPattern', 'prefix'],
+  key: ['plane', 'description', 'required', 'default', 'perTenant', 'generate', 'fileEnv', 'maxAge'],
+  generate: ['kind', 'length', 'charset'],
+  service: ['uses', 'build', 'perTenant', 'tenants', 'public', 'config'],
+  silence: ['rule', 'reason', 'key', 'service', 'file'],
+};
+
+type Issue = v.BaseIssue<unknown>;
+
+export function validateWritten(
+  data: unknown,
+  file: string,
+  positions: Record<string, Position>,
+): WrittenManifest {
+  if (data === null || data === undefined) {
+    throw new EnvplaneError('input', 'the manifest is empty', {
+      location: { file, line: 1, column: 1 },
+      hint: 'start from `envplane init`, or write at least `project:` and `environments:`',
+    });
+  }
+  const result = v.safeParse(ManifestSchema, data);
+  if (result.success) return result.output;
+  const issue = deepest(result.issues[0]!, data);
+  const keys = (issue.path ?? []).map((p) => String(p.key));
+  const isUnknownField = issue.type === 'strict_object' && issue.expected === 'never';
+  const at = positionOf(positions, keys);
+  const where = display(keys.slice(0, isUnknownField ? -1 : undefined));
+  let message: string;
+  let hint: string;
+  if (isUnknownField) {
+    const field = keys[keys.length - 1]!;
+    const allowed = FIELDS[contextOf(keys.slice(0, -1))] ?? [];
+    message = `unknown field "${field}"${where ? ` in ${where}` : ''}`;
+    hint = `${unknownHint(field, allowed, 'fields')}`;
+  } else if (issue.received === 'undefined') {
+    message = `missing field "${keys[keys.length - 1]}"${keys.length > 1 ? ` in ${display(keys.slice(0, -1))}` : ''}`;
+    hint = 'add it; see the manifest reference in the README';
+  } else {
+    message = `${where || 'the manifest'} must be ${expected(issue)}`;
+    hint = hintFor(keys);
+  }
+  const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more problem(s))` : '';
+  throw new EnvplaneError('input', message + more, {
+    location: { file, line: at.line, column: at.column },
+    hint,
+  });
+}
+
+/** A union's own issue says little; descend into the branch that matches the input's shape. */
+function deepest(issue: Issue, root: unknown): Issue {
+  if (issue.type !== 'union' || !issue.issues?.length) return issue;
+  const input = issue.input;
+  const objectBranch = issue.issues.filter((i) => (i.path?.length ?? 0) > (issue.path?.length ?? 0));
+  if (typeof input === 'object' && input !== null && objectBranch.length > 0) return deepest(objectBranch[0]!, root);
+  return issue;
+}
+
+function contextOf(keys: string[]): string {
+  const [top, , third] = keys;
+  if (keys.length === 0) return 'root';
+  if (top === 'environments') return keys.length >= 3 && third === 'secrets' ? 'secrets' : 'environment';
+  if (top === 'keys') return keys.length >= 3 && third === 'generate' ? 'generate' : 'key';
+  if (top === 'services') return 'service';
+  if (top === 'silence') return 'silence';
+  return 'root';
+}
+
+function display(keys: string[]): string {
+  return keys.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+function expected(issue: Issue): string {
+  const e = issue.expected ?? 'valid';
+  const received = typeof issue.input === 'string' && issue.input.length <= 40 ? ` (got "${issue.input}")` : '';
+  if (/^\(".*"\)$/.test(e) || /^".*"$/.test(e)) {
+    const options = e.replace(/[()"]/g, '').split(' | ');
+    return `one of ${options.join(', ')}${received}`;
+  }
+  if (issue.type === 'min_length') return 'non-empty';
+  if (issue.type === 'integer') return 'a whole number';
+  if (issue.type === 'union' && typeof issue.input === 'string') return `one of the known values${received}`;
+  return `${e.replace(/^Object$/, 'a mapping').replace(/^Array$/, 'a list')}${received}`;
+}
+
+function hintFor(keys: string[]): string {
+  const last = keys[keys.length - 1];
+  if (keys[0] === 'keys' && (keys.length === 2 || last === 'plane'))
+    return 'a key is `NAME: <plane>` or `NAME: { plane: <plane>, ... }` with plane build, config, public or secret';
+  if (last === 'secrets') return 'write `secrets: { store: files, dir: secrets }` or `{ store: external, prefix: X_ }`';
+  if (last === 'store') return 'the secret store is `files` or `external`';
+  return 'see the manifest reference in the README or schema/envplane.schema.json';
+}

@@ -1,0 +1,105 @@
+/**
+ * YAML text to plain data plus the position of every node, so that later errors can say file:line:column.
+ * The manifest is untrusted input: core schema only (no custom tags, no merge keys), a small alias budget,
+ * duplicate keys rejected.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { EnvplaneError } from '../errors.ts';
+import type { Position } from './types.ts';
+
+export interface ParsedYaml {
+  data: unknown;
+  /** JSON pointer → position: of the key for a map entry, of the item for a sequence entry. */
+  positions: Record<string, Position>;
+}
+
+const MAX_ALIASES = 50;
+
+export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    schema: 'core',
+    merge: false,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const at = lineCounter.linePos(problem.pos[0]);
+    throw new EnvplaneError('input', `invalid YAML: ${firstLine(problem.message)}`, {
+      location: { file, line: at.line, column: at.col },
+      hint: yamlHint(problem.code),
+    });
+  }
+  const positions: Record<string, Position> = {};
+  const pos = (node: Node | null | undefined): Position | undefined => {
+    if (!node?.range) return undefined;
+    const at = lineCounter.linePos(node.range[0]);
+    return { line: at.line, column: at.col };
+  };
+  const walk = (node: unknown, pointer: string): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child = `${pointer}/${escapePointer(key)}`;
+        const at = pos(pair.key as Node) ?? pos(pair.value as Node);
+        if (at) positions[child] = at;
+        walk(pair.value, child);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = `${pointer}/${i}`;
+        const at = pos(item as Node);
+        if (at) positions[child] = at;
+        walk(item, child);
+      });
+    }
+  };
+  const root = pos(doc.contents as Node);
+  positions[''] = root ?? { line: 1, column: 1 };
+  walk(doc.contents, '');
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    throw new EnvplaneError('input', `invalid YAML: ${firstLine((error as Error).message)}`, {
+      location: { file, line: 1, column: 1 },
+      hint: `envplane allows at most ${MAX_ALIASES} alias expansions; write the values out`,
+    });
+  }
+  return { data, positions };
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'each name may appear once in a mapping; merge the two entries';
+    case 'TAG_RESOLVE_FAILED':
+      return 'custom YAML tags are not allowed in envplane.yaml; remove the `!tag`';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation: nested entries need two more spaces than their parent';
+    default:
+      return 'fix the YAML syntax at this position';
+  }
+}
+
+/** The position of the deepest known node on the path: a missing field is reported where its parent is. */
+export function positionOf(positions: Record<string, Position>, keys: readonly string[]): Position {
+  for (let n = keys.length; n >= 0; n--) {
+    const at = positions[n === 0 ? '' : `/${keys.slice(0, n).map(escapePointer).join('/')}`];
+    if (at) return at;
+  }
+  return { line: 1, column: 1 };
+}
