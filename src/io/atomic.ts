@@ -1,0 +1,137 @@
+/**
+ * Atomic, private file writes: the rule for every file envplane creates (secret files, exported env files, rendered
+ * manifests). Write a temp file in the same directory (same filesystem, so rename is atomic), fsync it, rename it
+ * over the target, fsync the directory. Never through a symlink, never wider than `mode` whatever the umask.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { EnvplaneError } from '../errors.ts';
+
+export interface WriteOptions {
+  /** File mode (default 0o600). Applied with fchmod, so the umask cannot widen or narrow it. */
+  mode?: number;
+  /** Mode of directories created on the way (default 0o700). */
+  dirMode?: number;
+  /** How the path is shown in errors (default: the path itself). */
+  shownAs?: string;
+}
+
+const TEMP_MARK = '.envplane-tmp-';
+
+export function writeFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): void {
+  const mode = options.mode ?? 0o600;
+  const shownAs = options.shownAs ?? path;
+  const dir = dirname(path);
+  ensureDir(dir, options.dirMode ?? 0o700, shownAs);
+  refuseSymlink(path, shownAs);
+  const temp = join(dir, `${TEMP_MARK}${basename(path)}.${randomBytes(6).toString('hex')}`);
+  // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    fchmodSync(fd, mode);
+    const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkQuietly(temp);
+    throw writeError(error, shownAs);
+  }
+  closeSync(fd);
+  try {
+    refuseSymlink(path, shownAs);
+    renameSync(temp, path);
+  } catch (error) {
+    unlinkQuietly(temp);
+    throw error instanceof EnvplaneError ? error : writeError(error, shownAs);
+  }
+  syncDir(dir);
+}
+
+/** Creates missing directories with `mode`; refuses a symlinked directory on the way. */
+export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
+  try {
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink())
+      throw new EnvplaneError('input', `refusing to write through the symbolic link ${dirname(shownAs)}`, {
+        location: { file: dirname(shownAs) },
+        hint: 'replace the link with a real directory',
+      });
+    if (!stat.isDirectory())
+      throw new EnvplaneError('input', `${dirname(shownAs)} is not a directory`, { location: { file: dirname(shownAs) } });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dir, { recursive: true, mode });
+}
+
+/** Leftovers of a write that was killed before its rename; called by commands that write into `dir`. */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names)
+    if (name.startsWith(TEMP_MARK)) {
+      unlinkQuietly(join(dir, name));
+      removed++;
+    }
+  return removed;
+}
+
+function refuseSymlink(path: string, shownAs: string): void {
+  try {
+    if (lstatSync(path).isSymbolicLink())
+      throw new EnvplaneError('input', `refusing to write through the symbolic link ${shownAs}`, {
+        location: { file: shownAs },
+        hint: 'remove the link; envplane writes real files only',
+      });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, constants.O_RDONLY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename itself is still atomic.
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function writeError(error: unknown, shownAs: string): EnvplaneError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  const hint = code === 'ENOSPC' ? 'the disk is full; the previous file is unchanged' : 'the previous file is unchanged';
+  return new EnvplaneError('failure', `cannot write ${shownAs}: ${code}`, { location: { file: shownAs }, hint });
+}

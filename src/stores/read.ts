@@ -1,0 +1,38 @@
+/**
+ * Reading one secret value at the edge that delivers it. A files-store value drops exactly one trailing newline
+ * (`echo value > secrets/x.txt` writes one) and an empty file counts as missing.
+ */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvplaneError } from '../errors.ts';
+import { readTextIfExists } from '../io/read.ts';
+import type { SecretLocation } from '../resolve/types.ts';
+
+/** Layer entries by file, to read secrets that still live in a config file (the second seed's layout). */
+export type LayerEntries = Readonly<Record<string, readonly { key: string; line: number; value: string }[] | undefined>>;
+
+/** The value, or undefined when it is missing (no file, empty file, external store). */
+export function readSecretValue(root: string, location: SecretLocation, layers: LayerEntries = {}): string | undefined {
+  switch (location.kind) {
+    case 'file': {
+      const path = join(root, location.path);
+      try {
+        if (lstatSync(path).isSymbolicLink())
+          throw new EnvplaneError('input', `secret file ${location.path} is a symbolic link`, {
+            location: { file: location.path },
+            hint: 'secret files must be regular files inside the project; replace the link with the file',
+          });
+      } catch (error) {
+        if (error instanceof EnvplaneError) throw error;
+      }
+      const text = readTextIfExists(path, location.path);
+      if (text === undefined) return undefined;
+      const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+      return value === '' ? undefined : value;
+    }
+    case 'layer':
+      return layers[location.file]?.find((e) => e.line === location.line)?.value;
+    case 'external':
+      return undefined;
+  }
+}
