@@ -33,7 +33,11 @@ export function timeCommands(
   for (let i = 0; i < runs; i++) {
     commands.forEach((c, j) => {
       const start = process.hrtime.bigint();
-      const r = spawnSync(c.argv[0]!, c.argv.slice(1), { cwd: c.cwd, env: { ...process.env, ...c.env }, stdio: 'pipe' });
+      const r = spawnSync(c.argv[0]!, c.argv.slice(1), {
+        cwd: c.cwd,
+        env: { ...process.env, ...c.env },
+        stdio: 'pipe',
+      });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (r.status !== 0) throw new Error(`bench command failed (${c.name}): ${r.stderr?.toString().slice(0, 500)}`);
       samples[j]!.ms.push(ms);

@@ -62,7 +62,8 @@ export function hashTree(dir: string): Record<string, string> {
       else if (st.isDirectory()) {
         out[`${rel}/`] = `dir:${(st.mode & 0o777).toString(8)}`;
         walk(p);
-      } else out[rel] = `${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+      } else
+        out[rel] = `${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
     }
   };
   walk(dir);

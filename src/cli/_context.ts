@@ -6,8 +6,7 @@ import { findEnvironment, findInstance } from '../resolve/instances.ts';
 import type { Instance } from '../resolve/types.ts';
 
 export function required(value: string | undefined, flag: string, hint?: string): string {
-  if (value === undefined || value === '')
-    throw new EnvplaneError('usage', `missing --${flag}`, hint ? { hint } : {});
+  if (value === undefined || value === '') throw new EnvplaneError('usage', `missing --${flag}`, hint ? { hint } : {});
   return value;
 }
 

@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const entry = commands[name];
     if (!entry)
-      throw new EnvplaneError('usage', `unknown command "${name}"`, { hint: unknownHint(name, Object.keys(commands), 'commands') });
+      throw new EnvplaneError('usage', `unknown command "${name}"`, {
+        hint: unknownHint(name, Object.keys(commands), 'commands'),
+      });
     const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(`${await renderUsage(command)}\n`);

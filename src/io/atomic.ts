@@ -72,7 +72,9 @@ export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
         hint: 'replace the link with a real directory',
       });
     if (!stat.isDirectory())
-      throw new EnvplaneError('input', `${dirname(shownAs)} is not a directory`, { location: { file: dirname(shownAs) } });
+      throw new EnvplaneError('input', `${dirname(shownAs)} is not a directory`, {
+        location: { file: dirname(shownAs) },
+      });
     return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -132,6 +134,7 @@ function unlinkQuietly(path: string): void {
 
 function writeError(error: unknown, shownAs: string): EnvplaneError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-  const hint = code === 'ENOSPC' ? 'the disk is full; the previous file is unchanged' : 'the previous file is unchanged';
+  const hint =
+    code === 'ENOSPC' ? 'the disk is full; the previous file is unchanged' : 'the previous file is unchanged';
   return new EnvplaneError('failure', `cannot write ${shownAs}: ${code}`, { location: { file: shownAs }, hint });
 }

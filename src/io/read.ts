@@ -19,7 +19,9 @@ export function readTextIfExists(absolutePath: string, shownAs: string): string 
         location: { file: shownAs },
         hint: 'check the file mode and owner',
       });
-    throw new EnvplaneError('input', `cannot read ${shownAs}: ${code ?? 'unknown error'}`, { location: { file: shownAs } });
+    throw new EnvplaneError('input', `cannot read ${shownAs}: ${code ?? 'unknown error'}`, {
+      location: { file: shownAs },
+    });
   }
   try {
     return strictUtf8.decode(bytes);

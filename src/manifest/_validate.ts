@@ -22,11 +22,7 @@ const FIELDS: Record<string, string[]> = {
 
 type Issue = v.BaseIssue<unknown>;
 
-export function validateWritten(
-  data: unknown,
-  file: string,
-  positions: Record<string, Position>,
-): WrittenManifest {
+export function validateWritten(data: unknown, file: string, positions: Record<string, Position>): WrittenManifest {
   if (data === null || data === undefined) {
     throw new EnvplaneError('input', 'the manifest is empty', {
       location: { file, line: 1, column: 1 },

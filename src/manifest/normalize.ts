@@ -16,7 +16,11 @@ const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Instance names end up as Compose service names and Kubernetes object names. */
 const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-export function normalizeManifest(written: WrittenManifest, file: string, positions: Record<string, Position>): Manifest {
+export function normalizeManifest(
+  written: WrittenManifest,
+  file: string,
+  positions: Record<string, Position>,
+): Manifest {
   const fail = (pointerKeys: string[], message: string, hint: string): never => {
     const at = positionOf(positions, pointerKeys);
     throw new EnvplaneError('input', message, { location: { file, line: at.line, column: at.column }, hint });
@@ -36,7 +40,11 @@ export function normalizeManifest(written: WrittenManifest, file: string, positi
   for (const [name, s] of Object.entries(written.services)) {
     const at = ['services', name];
     if (!INSTANCE_NAME.test(name))
-      fail(at, `service "${name}" is not a valid name`, 'use lowercase letters, digits and `-` (a Compose service name)');
+      fail(
+        at,
+        `service "${name}" is not a valid name`,
+        'use lowercase letters, digits and `-` (a Compose service name)',
+      );
     const serviceTenants = s.tenants ?? (s.perTenant ? tenants : []);
     if (s.perTenant && serviceTenants.length === 0)
       fail([...at, 'perTenant'], `service "${name}" is per tenant but there are no tenants`, 'add `tenants: [a, b]`');
@@ -59,14 +67,22 @@ export function normalizeManifest(written: WrittenManifest, file: string, positi
     service.config.forEach((layer, i) => {
       checkLayerPath(layer, [...at, 'config', String(i)], fail);
       if (layer.includes('{tenant}') && !service.perTenant)
-        fail([...at, 'config', String(i)], `"{tenant}" in a layer of a service that is not per tenant`, 'add `perTenant: true`');
+        fail(
+          [...at, 'config', String(i)],
+          `"{tenant}" in a layer of a service that is not per tenant`,
+          'add `perTenant: true`',
+        );
     });
     services[name] = service;
   }
 
   for (const [i, s] of written.silence.entries()) {
     if (s.service && !services[s.service])
-      fail(['silence', String(i), 'service'], `unknown service "${s.service}"`, unknownHint(s.service, Object.keys(services), 'services'));
+      fail(
+        ['silence', String(i), 'service'],
+        `unknown service "${s.service}"`,
+        unknownHint(s.service, Object.keys(services), 'services'),
+      );
     if (s.key && !keys[s.key])
       fail(['silence', String(i), 'key'], `unknown key "${s.key}"`, unknownHint(s.key, Object.keys(keys), 'keys'));
   }
@@ -89,26 +105,45 @@ function normalizeEnvironments(written: WrittenManifest, fail: Fail): Environmen
   const seen = new Map<string, string>();
   const environments: Environment[] = [];
   const entries = Object.entries(written.environments);
-  if (entries.length === 0) fail(['environments'], 'no environment is declared', 'add `environments: { development: {} }`');
+  if (entries.length === 0)
+    fail(['environments'], 'no environment is declared', 'add `environments: { development: {} }`');
   for (const [name, e] of entries) {
     const at = ['environments', name];
     for (const [i, label] of [name, ...e.aliases].entries()) {
       const other = seen.get(label);
       if (other !== undefined)
-        fail(i === 0 ? at : [...at, 'aliases', String(i - 1)], `"${label}" already names environment "${other}"`, 'each name and alias must be unique');
+        fail(
+          i === 0 ? at : [...at, 'aliases', String(i - 1)],
+          `"${label}" already names environment "${other}"`,
+          'each name and alias must be unique',
+        );
       seen.set(label, name);
     }
     e.config.forEach((layer, i) => {
       checkLayerPath(layer, [...at, 'config', String(i)], fail);
       if (layer.includes('{tenant}'))
-        fail([...at, 'config', String(i)], 'environment layers cannot depend on a tenant', 'put tenant layers under the service: `config: [.env.etl.{tenant}]`');
+        fail(
+          [...at, 'config', String(i)],
+          'environment layers cannot depend on a tenant',
+          'put tenant layers under the service: `config: [.env.etl.{tenant}]`',
+        );
     });
     let secrets: SecretStore;
     if (e.secrets.store === 'files') {
       checkLayerPath(e.secrets.dir, [...at, 'secrets', 'dir'], fail);
-      secrets = { kind: 'files', dir: trimSlash(e.secrets.dir), pattern: e.secrets.pattern, tenantPattern: e.secrets.tenantPattern };
+      secrets = {
+        kind: 'files',
+        dir: trimSlash(e.secrets.dir),
+        pattern: e.secrets.pattern,
+        tenantPattern: e.secrets.tenantPattern,
+      };
     } else {
-      secrets = { kind: 'external', prefix: e.secrets.prefix, pattern: e.secrets.pattern, tenantPattern: e.secrets.tenantPattern };
+      secrets = {
+        kind: 'external',
+        prefix: e.secrets.prefix,
+        pattern: e.secrets.pattern,
+        tenantPattern: e.secrets.tenantPattern,
+      };
     }
     environments.push({ name, aliases: e.aliases, config: e.config, secrets });
   }
@@ -120,31 +155,54 @@ function normalizeKey(name: string, written: WrittenKey, fail: Fail): Key {
   const w = typeof written === 'string' ? { plane: written, perTenant: false } : written;
   const isSecret = w.plane === 'secret' || w.plane === 'build';
   if (isSecret ? !SECRET_NAME.test(name) || name.includes('..') : !ENV_NAME.test(name))
-    fail(at, `"${name}" is not a valid ${w.plane} key name`, isSecret
-      ? 'secret names are letters, digits, `_`, `.` and `-` (at most 63), starting with a letter or digit'
-      : 'config keys are environment variable names: letters, digits and `_`, not starting with a digit');
-  const key: Key = { name, plane: w.plane, required: 'required' in w && w.required !== undefined ? w.required : w.plane === 'secret', perTenant: w.perTenant };
+    fail(
+      at,
+      `"${name}" is not a valid ${w.plane} key name`,
+      isSecret
+        ? 'secret names are letters, digits, `_`, `.` and `-` (at most 63), starting with a letter or digit'
+        : 'config keys are environment variable names: letters, digits and `_`, not starting with a digit',
+    );
+  const key: Key = {
+    name,
+    plane: w.plane,
+    required: 'required' in w && w.required !== undefined ? w.required : w.plane === 'secret',
+    perTenant: w.perTenant,
+  };
   if ('description' in w && w.description !== undefined) key.description = w.description;
   if ('default' in w && w.default !== undefined) {
-    if (isSecret) fail([...at, 'default'], `secret "${name}" cannot have a default value`, 'a default would be committed in plain text; use `generate:` instead');
+    if (isSecret)
+      fail(
+        [...at, 'default'],
+        `secret "${name}" cannot have a default value`,
+        'a default would be committed in plain text; use `generate:` instead',
+      );
     key.default = String(w.default);
   }
   if ('generate' in w && w.generate !== undefined) {
-    if (w.plane !== 'secret') fail([...at, 'generate'], `only secrets can be generated`, 'remove `generate:` or make the key `plane: secret`');
+    if (w.plane !== 'secret')
+      fail([...at, 'generate'], `only secrets can be generated`, 'remove `generate:` or make the key `plane: secret`');
     const rule = parseGenerate(w.generate);
-    if (typeof rule === 'string') fail([...at, 'generate'], rule, 'write `base64:32`, `hex:32`, `password:24` or `uuid`');
+    if (typeof rule === 'string')
+      fail([...at, 'generate'], rule, 'write `base64:32`, `hex:32`, `password:24` or `uuid`');
     else key.generate = rule;
   }
   if ('fileEnv' in w && w.fileEnv !== undefined) {
-    if (w.plane !== 'secret') fail([...at, 'fileEnv'], '`fileEnv` applies to runtime secrets only', 'remove it or make the key `plane: secret`');
-    if (!ENV_NAME.test(w.fileEnv)) fail([...at, 'fileEnv'], `"${w.fileEnv}" is not a variable name`, 'letters, digits and `_`');
+    if (w.plane !== 'secret')
+      fail(
+        [...at, 'fileEnv'],
+        '`fileEnv` applies to runtime secrets only',
+        'remove it or make the key `plane: secret`',
+      );
+    if (!ENV_NAME.test(w.fileEnv))
+      fail([...at, 'fileEnv'], `"${w.fileEnv}" is not a variable name`, 'letters, digits and `_`');
     key.fileEnv = w.fileEnv;
   } else if (w.plane === 'secret') {
     key.fileEnv = `${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_FILE`;
   }
   if ('maxAge' in w && w.maxAge !== undefined) {
     const days = typeof w.maxAge === 'number' ? w.maxAge : /^(\d+)d$/.exec(w.maxAge)?.[1];
-    if (days === undefined || Number(days) <= 0) fail([...at, 'maxAge'], 'maxAge must be a number of days', 'write `maxAge: 90` or `maxAge: 90d`');
+    if (days === undefined || Number(days) <= 0)
+      fail([...at, 'maxAge'], 'maxAge must be a number of days', 'write `maxAge: 90` or `maxAge: 90d`');
     if (w.plane !== 'secret') fail([...at, 'maxAge'], '`maxAge` applies to secrets only', 'remove it');
     key.maxAgeDays = Number(days);
   }
@@ -154,19 +212,44 @@ function normalizeKey(name: string, written: WrittenKey, fail: Fail): Key {
 function checkServiceKeys(service: Service, keys: Record<string, Key>, fail: Fail): void {
   const at = ['services', service.name];
   const known = Object.keys(keys);
-  service.uses.forEach((name, i) => {
+  for (const [i, name] of service.uses.entries()) {
+    const here = [...at, 'uses', String(i)];
     const key = keys[name];
-    if (!key) return fail([...at, 'uses', String(i)], `service "${service.name}" uses unknown key "${name}"`, `${unknownHint(name, known, 'keys')}; declare it under \`keys:\``);
-    if (key.plane === 'build')
-      fail([...at, 'uses', String(i)], `"${name}" is a build secret`, 'list build secrets under `build:`, not `uses:`: they exist only while the image builds');
-    if (key.perTenant && !service.perTenant)
-      fail([...at, 'uses', String(i)], `"${name}" has one value per tenant but service "${service.name}" is not per tenant`, 'add `perTenant: true` to the service, or drop `perTenant` from the key');
-  });
-  service.build.forEach((name, i) => {
+    if (!key)
+      fail(
+        here,
+        `service "${service.name}" uses unknown key "${name}"`,
+        `${unknownHint(name, known, 'keys')}; declare it under \`keys:\``,
+      );
+    else if (key.plane === 'build')
+      fail(
+        here,
+        `"${name}" is a build secret`,
+        'list build secrets under `build:`, not `uses:`: they exist only while the image builds',
+      );
+    else if (key.perTenant && !service.perTenant)
+      fail(
+        here,
+        `"${name}" has one value per tenant but service "${service.name}" is not per tenant`,
+        'add `perTenant: true` to the service, or drop `perTenant` from the key',
+      );
+  }
+  for (const [i, name] of service.build.entries()) {
+    const here = [...at, 'build', String(i)];
     const key = keys[name];
-    if (!key) return fail([...at, 'build', String(i)], `unknown build secret "${name}"`, `${unknownHint(name, known, 'keys')}; declare it with \`plane: build\``);
-    if (key.plane !== 'build') fail([...at, 'build', String(i)], `"${name}" is a ${key.plane} key, not a build secret`, 'move it to `uses:` or declare it `plane: build`');
-  });
+    if (!key)
+      fail(
+        here,
+        `unknown build secret "${name}"`,
+        `${unknownHint(name, known, 'keys')}; declare it with \`plane: build\``,
+      );
+    else if (key.plane !== 'build')
+      fail(
+        here,
+        `"${name}" is a ${key.plane} key, not a build secret`,
+        'move it to `uses:` or declare it `plane: build`',
+      );
+  }
 }
 
 function uniqueNames(list: string[], at: string[], what: string, fail: Fail): string[] {
@@ -182,10 +265,15 @@ function uniqueNames(list: string[], at: string[], what: string, fail: Fail): st
 function checkLayerPath(path: string, at: string[], fail: Fail): void {
   const parts = path.split(/[\\/]/);
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..'))
-    fail(at, `path "${path}" leaves the project directory`, 'use a path relative to the folder of envplane.yaml, without `..`');
+    fail(
+      at,
+      `path "${path}" leaves the project directory`,
+      'use a path relative to the folder of envplane.yaml, without `..`',
+    );
   const placeholders = path.match(/\{[^}]*\}/g) ?? [];
   for (const p of placeholders)
-    if (p !== '{env}' && p !== '{tenant}') fail(at, `unknown placeholder ${p} in "${path}"`, 'layer paths may use {env} and {tenant}');
+    if (p !== '{env}' && p !== '{tenant}')
+      fail(at, `unknown placeholder ${p} in "${path}"`, 'layer paths may use {env} and {tenant}');
 }
 
 function trimSlash(path: string): string {

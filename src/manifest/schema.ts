@@ -9,7 +9,10 @@ const names = v.array(name);
 
 /** `base64:32`, `hex:16`, `password:24`, `uuid`, or the object form. */
 export const GenerateSchema = v.union([
-  v.pipe(v.string(), v.description('`base64:N` (bytes, default 32), `hex:N` (bytes), `password:N` (characters), `uuid`')),
+  v.pipe(
+    v.string(),
+    v.description('`base64:N` (bytes, default 32), `hex:N` (bytes), `password:N` (characters), `uuid`'),
+  ),
   v.strictObject({
     kind: v.picklist(['base64', 'hex', 'password', 'uuid']),
     length: v.optional(v.pipe(v.number(), v.integer())),

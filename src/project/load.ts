@@ -50,7 +50,8 @@ export function findProjectRoot(start: string): string {
 export function loadProject(options: LoadOptions = {}): Project {
   const root = findProjectRoot(options.dir ?? process.cwd());
   const text = readTextIfExists(join(root, MANIFEST_FILE), MANIFEST_FILE);
-  if (text === undefined) throw new EnvplaneError('usage', `cannot read ${MANIFEST_FILE}`, { location: { file: MANIFEST_FILE } });
+  if (text === undefined)
+    throw new EnvplaneError('usage', `cannot read ${MANIFEST_FILE}`, { location: { file: MANIFEST_FILE } });
   const manifest = parseManifest(text, MANIFEST_FILE);
   const lookup = options.lookup ?? (process.env as Record<string, string | undefined>);
   const layers: Project['layers'] = {};

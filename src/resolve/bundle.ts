@@ -11,13 +11,25 @@ import type { Bundle, ConfigValue, Instance, SecretLocation } from './types.ts';
 /** Parsed layer files by path; a path that is absent was not found on disk. */
 export type LayerSet = Readonly<Record<string, readonly DotenvEntry[] | undefined>>;
 
-export function resolveBundle(manifest: Manifest, layers: LayerSet, environment: Environment, instance: Instance): Bundle {
+export function resolveBundle(
+  manifest: Manifest,
+  layers: LayerSet,
+  environment: Environment,
+  instance: Instance,
+): Bundle {
   const service = manifest.services[instance.service];
   if (!service) throw new Error(`resolveBundle: no service ${instance.service}`);
   const layerPaths = layersFor(manifest, environment, instance).map((l) => l.path);
   const settings = collectSettings(layers, layerPaths, new Set(service.uses));
 
-  const bundle: Bundle = { environment: environment.name, instance, config: [], secrets: [], build: [], layers: layerPaths };
+  const bundle: Bundle = {
+    environment: environment.name,
+    instance,
+    config: [],
+    secrets: [],
+    build: [],
+    layers: layerPaths,
+  };
   for (const name of service.uses) {
     const key = manifest.keys[name]!;
     const found = settings.get(name) ?? [];
@@ -57,8 +69,8 @@ function collectSettings(layers: LayerSet, paths: string[], wanted: Set<string>)
   for (const file of paths) {
     for (const entry of layers[file] ?? []) {
       if (!wanted.has(entry.key)) continue;
-      let list = settings.get(entry.key);
-      if (!list) settings.set(entry.key, (list = []));
+      const list = settings.get(entry.key) ?? [];
+      settings.set(entry.key, list);
       list.push({ file, line: entry.line, value: entry.value });
     }
   }

@@ -51,7 +51,9 @@ export function explainKey(
         settings.push({ file, line: entry.line, wins: false, ...(isSecret ? {} : { value: entry.value }) });
   const elsewhere = Object.entries(layers)
     .filter(([file]) => !stack.includes(file))
-    .flatMap(([file, entries]) => (entries ?? []).filter((e) => e.key === keyName).map((e) => ({ file, line: e.line })));
+    .flatMap(([file, entries]) =>
+      (entries ?? []).filter((e) => e.key === keyName).map((e) => ({ file, line: e.line })),
+    );
   const declared = service.uses.includes(keyName) || service.build.includes(keyName);
   const base = { key: keyName, environment: environment.name, instance, declared, layers: stack, settings, elsewhere };
   const withPlane = key ? { ...base, plane: key.plane } : base;

@@ -12,7 +12,9 @@ export function storeLocation(environment: Environment, key: Key, tenant?: strin
       .replaceAll('{name}', key.name)
       .replaceAll('{tenant}', tenant ?? '')
       .replaceAll('{prefix}', store.kind === 'external' ? store.prefix : '');
-  return store.kind === 'files' ? { kind: 'file', path: `${store.dir}/${fill(pattern)}` } : { kind: 'external', name: fill(pattern) };
+  return store.kind === 'files'
+    ? { kind: 'file', path: `${store.dir}/${fill(pattern)}` }
+    : { kind: 'external', name: fill(pattern) };
 }
 
 /** Every instance reads a secret at the same path whatever its tenant, so application code stays tenant-agnostic. */

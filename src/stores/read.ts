@@ -9,7 +9,9 @@ import { readTextIfExists } from '../io/read.ts';
 import type { SecretLocation } from '../resolve/types.ts';
 
 /** Layer entries by file, to read secrets that still live in a config file (the second seed's layout). */
-export type LayerEntries = Readonly<Record<string, readonly { key: string; line: number; value: string }[] | undefined>>;
+export type LayerEntries = Readonly<
+  Record<string, readonly { key: string; line: number; value: string }[] | undefined>
+>;
 
 /** The value, or undefined when it is missing (no file, empty file, external store). */
 export function readSecretValue(root: string, location: SecretLocation, layers: LayerEntries = {}): string | undefined {

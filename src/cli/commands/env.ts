@@ -6,7 +6,10 @@ import { loadInstance } from '../_context.ts';
 import { style } from '../_style.ts';
 
 export default defineCommand({
-  meta: { name: 'env', description: 'Print what one instance receives in an environment (secrets as paths, never values)' },
+  meta: {
+    name: 'env',
+    description: 'Print what one instance receives in an environment (secrets as paths, never values)',
+  },
   args: { ...envArg, ...instanceArgs, ...jsonArg, ...dirArg },
   run({ args }) {
     const { project, environment, instance } = loadInstance(args);
@@ -73,9 +76,12 @@ function bundleText(bundle: Bundle): string {
     const where =
       c.source.kind === 'layer' ? `${c.source.file}:${c.source.line}` : c.source.kind === 'default' ? 'default' : '';
     const shadow = c.shadowed.length > 0 ? ` (over ${c.shadowed.map((s) => `${s.file}:${s.line}`).join(', ')})` : '';
-    lines.push(`  ${c.key.padEnd(width)}  ${value}${c.plane === 'public' ? style.cyan(' public') : ''}  ${style.dim(where + shadow)}`);
+    lines.push(
+      `  ${c.key.padEnd(width)}  ${value}${c.plane === 'public' ? style.cyan(' public') : ''}  ${style.dim(where + shadow)}`,
+    );
   }
-  if (bundle.secrets.length > 0) lines.push('', style.bold('secrets') + style.dim(' (values hidden; files at run time)'));
+  if (bundle.secrets.length > 0)
+    lines.push('', style.bold('secrets') + style.dim(' (values hidden; files at run time)'));
   for (const s of bundle.secrets) {
     lines.push(`  ${s.name}  ******  ${s.fileEnv}=${s.target}  ${style.dim(`from ${locationText(s.location)}`)}`);
   }

@@ -38,7 +38,11 @@ function explainText(x: Explanation): string {
   lines.push('');
   lines.push(verdict(x));
   if (x.elsewhere.length > 0)
-    lines.push(style.dim(`also set in files this instance does not read: ${x.elsewhere.map((e) => `${e.file}:${e.line}`).join(', ')}`));
+    lines.push(
+      style.dim(
+        `also set in files this instance does not read: ${x.elsewhere.map((e) => `${e.file}:${e.line}`).join(', ')}`,
+      ),
+    );
   return `${lines.join('\n')}\n`;
 }
 
