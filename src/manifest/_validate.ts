@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { EnvplaneError } from '../errors.ts';
 import { positionOf } from './_yaml.ts';
-import { unknownHint } from './_suggest.ts';
+import { suggest, unknownHint } from './_suggest.ts';
 import { ManifestSchema, type WrittenManifest } from './schema.ts';
 import type { Position } from './types.ts';
 
@@ -49,6 +49,9 @@ export function validateWritten(data: unknown, file: string, positions: Record<s
   } else {
     message = `${where || 'the manifest'} must be ${expected(issue)}`;
     hint = hintFor(keys);
+    const options = issue.type === 'picklist' ? (issue.expected ?? '').replace(/[()"]/g, '').split(' | ') : [];
+    const close = typeof issue.input === 'string' ? suggest(issue.input, options) : undefined;
+    if (close) hint = `did you mean "${close}"? ${hint}`;
   }
   const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more problem(s))` : '';
   throw new EnvplaneError('input', message + more, {
@@ -61,6 +64,9 @@ export function validateWritten(data: unknown, file: string, positions: Record<s
 function deepest(issue: Issue, root: unknown): Issue {
   if (issue.type !== 'union' || !issue.issues?.length) return issue;
   const input = issue.input;
+  // A string where a string-or-mapping is allowed: the picklist branch says what the string may be.
+  const picklist = issue.issues.find((i) => i.type === 'picklist');
+  if (typeof input === 'string' && picklist) return { ...picklist, path: picklist.path ?? issue.path };
   const objectBranch = issue.issues.filter((i) => (i.path?.length ?? 0) > (issue.path?.length ?? 0));
   if (typeof input === 'object' && input !== null && objectBranch.length > 0) return deepest(objectBranch[0]!, root);
   return issue;
