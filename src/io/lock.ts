@@ -1,0 +1,166 @@
+/**
+ * A project-wide lock for commands that write secret files, state or the audit log, so two concurrent `setup` or
+ * `rotate` runs cannot lose an update. An O_EXCL lock file holds the owner's pid; a lock whose owner is dead (killed
+ * mid-run) is stale and broken; waiting is bounded. Re-entrant within one process (a locked command appends audit).
+ */
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { EnvplaneError } from '../errors.ts';
+import { ensureDir } from './atomic.ts';
+
+export const STATE_DIR = '.envplane';
+const LOCK_FILE = 'lock';
+/** A lock file still empty after this long belongs to a process killed between create and write. */
+const EMPTY_GRACE_MS = 2_000;
+
+export interface LockOptions {
+  /** How long to wait for another run to finish (default 15 s, or ENVPLANE_LOCK_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+const held = new Map<string, number>();
+
+/** Runs `fn` holding `<root>/.envplane/lock`. */
+export function withLock<T>(root: string, fn: () => T, options: LockOptions = {}): T {
+  const path = join(root, STATE_DIR, LOCK_FILE);
+  const depth = held.get(path) ?? 0;
+  if (depth === 0) acquire(path, options.timeoutMs ?? defaultTimeout());
+  held.set(path, depth + 1);
+  try {
+    return fn();
+  } finally {
+    if (depth === 0) {
+      held.delete(path);
+      release(path);
+    } else held.set(path, depth);
+  }
+}
+
+function defaultTimeout(): number {
+  const fromEnv = Number(process.env.ENVPLANE_LOCK_TIMEOUT_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 15_000;
+}
+
+function acquire(path: string, timeoutMs: number): void {
+  ensureDir(dirname(path), 0o700, `${STATE_DIR}/${LOCK_FILE}`);
+  const deadline = Date.now() + timeoutMs;
+  let pause = 2;
+  for (;;) {
+    if (tryCreate(path)) return;
+    breakIfStale(path);
+    if (Date.now() > deadline) {
+      const owner = ownerPid(path);
+      throw new EnvplaneError(
+        'failure',
+        `another envplane run holds the project lock${owner ? ` (pid ${owner})` : ''}`,
+        {
+          location: { file: `${STATE_DIR}/${LOCK_FILE}` },
+          hint: 'wait for it to finish; if no envplane is running, delete the lock file',
+        },
+      );
+    }
+    sleep(pause + Math.random() * pause);
+    pause = Math.min(pause * 2, 50);
+  }
+}
+
+function tryCreate(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new EnvplaneError('failure', `cannot create the lock ${STATE_DIR}/${LOCK_FILE}: ${code(error)}`);
+  }
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, `${process.pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * A lock is stale when its pid is not alive, or when it stayed empty past the grace time. It is moved aside (rename
+ * is atomic) rather than deleted; if what was moved is not the file judged stale, another run took the lock in
+ * between, and the file is linked back (link fails rather than replace a newer lock).
+ */
+function breakIfStale(path: string): void {
+  let ino: number;
+  let mtime: number;
+  try {
+    const st = statSync(path);
+    ino = st.ino;
+    mtime = st.mtimeMs;
+  } catch {
+    return;
+  }
+  const pid = ownerPid(path);
+  const stale = pid === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(pid);
+  if (!stale) return;
+  const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return;
+  }
+  try {
+    if (statSync(aside).ino !== ino) linkSync(aside, path);
+  } catch {
+    // A newer lock exists already; the one we moved was not ours to break, and its owner still sees it held.
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // gone
+  }
+}
+
+function ownerPid(path: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return held.size > 0;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function release(path: string): void {
+  try {
+    if (ownerPid(path) === process.pid) unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function code(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'unknown error';
+}
