@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseComposeText } from '../../src/adopt/_compose-parse.ts';
+import { EnvplaneError } from '../../src/errors.ts';
+import { findComposeFiles, readComposeFiles } from '../../src/project/compose.ts';
+import { copyExample, REPO, tempDir } from '../_helpers.ts';
+
+const FIXTURE = join(REPO, 'test/adopt/fixtures/compose-override');
+
+test('findComposeFiles orders base, override, then variants', () => {
+  assert.deepEqual(findComposeFiles(FIXTURE), ['compose.yaml', 'compose.override.yaml', 'compose.prod.yaml']);
+  assert.deepEqual(findComposeFiles(copyExample('four-planes')), ['docker-compose.yml', 'docker-compose.prod.yml']);
+});
+
+test('short and long secrets, env_file forms, environment map and list, build secrets, with lines', () => {
+  const model = readComposeFiles(FIXTURE, ['compose.yaml']);
+  const api = model.services.api!;
+  assert.deepEqual(
+    api.envFiles.map((e) => [e.path, e.required, e.line]),
+    [['config/base.env', true, 12]],
+  );
+  assert.deepEqual(
+    api.environment.map((v) => [v.key, v.value, v.line]),
+    [
+      ['LOG_LEVEL', 'info', 14],
+      ['API_PORT', '8080', 15],
+      ['DATABASE_PASSWORD_FILE', '/run/secrets/db_password', 16],
+      ['HOME_DIR', undefined, 17],
+    ],
+  );
+  assert.deepEqual(
+    api.secrets.map((s) => [s.source, s.target, s.line]),
+    [
+      ['db_password', '/run/secrets/db_password', 19],
+      ['stripe_key', '/run/secrets/stripe_key', 21],
+    ],
+  );
+  assert.deepEqual(
+    api.buildSecrets.map((s) => [s.source, s.line]),
+    [['npm_token', 10]],
+  );
+  const web = model.services.web!;
+  assert.deepEqual(
+    web.envFiles.map((e) => [e.path, e.required]),
+    [
+      ['config/base.env', true],
+      ['config/web.env', false],
+    ],
+  );
+  assert.equal(web.environment[0]!.value, '$' + '{PUBLIC_API_URL:-http://localhost:8080}');
+  assert.deepEqual(
+    model.services.db!.secrets.map((s) => s.source),
+    ['db_password'],
+  );
+  assert.deepEqual(model.secrets.db_password, {
+    name: 'db_password',
+    file: 'compose.yaml',
+    line: 43,
+    external: false,
+    path: 'secrets/db_password.txt',
+  });
+  assert.equal(model.secrets.stripe_key!.environment, 'STRIPE_KEY');
+});
+
+test('an override file appends env files, merges environment and secrets like Compose', () => {
+  const model = readComposeFiles(FIXTURE, ['compose.yaml', 'compose.override.yaml']);
+  const api = model.services.api!;
+  assert.deepEqual(
+    api.envFiles.map((e) => [e.path, e.file]),
+    [
+      ['config/base.env', 'compose.yaml'],
+      ['config/dev.env', 'compose.override.yaml'],
+    ],
+  );
+  const log = api.environment.find((v) => v.key === 'LOG_LEVEL')!;
+  assert.deepEqual([log.value, log.file, log.line], ['debug', 'compose.override.yaml', 6]);
+  assert.deepEqual(
+    api.secrets.map((s) => s.source),
+    ['db_password', 'stripe_key', 'session_secret'],
+  );
+  assert.equal(model.services.worker!.complete, true);
+  assert.deepEqual(Object.keys(model.secrets).sort(), ['db_password', 'npm_token', 'session_secret', 'stripe_key']);
+  assert.deepEqual(model.files, ['compose.yaml', 'compose.override.yaml']);
+});
+
+test('external secrets: `external: true` + name, and the deprecated `external: {name}`', () => {
+  const model = readComposeFiles(FIXTURE, ['compose.prod.yaml']);
+  assert.deepEqual(
+    Object.values(model.secrets).map((s) => [s.name, s.external, s.externalName]),
+    [
+      ['db_password', true, 'shop_db_password'],
+      ['stripe_key', true, 'shop_stripe_key'],
+      ['session_secret', true, 'shop_session_secret'],
+    ],
+  );
+});
+
+test('malformed YAML and wrong shapes are located input errors', () => {
+  const cases: [string, number][] = [
+    ['services:\n  api:\n    image: x\n   bad: [\n', 4],
+    ['services:\n  api:\n    env_file: {a: 1}\n', 3],
+    ['services:\n  api:\n    secrets:\n      - target: x\n', 4],
+    ['services:\n  a: 1\n  a: 2\n', 3],
+    ['services: [a, b]\n', 1],
+  ];
+  for (const [text, line] of cases) {
+    assert.throws(
+      () => parseComposeText(text, 'compose.yaml'),
+      (error: unknown) =>
+        error instanceof EnvplaneError &&
+        error.kind === 'input' &&
+        error.location?.file === 'compose.yaml' &&
+        error.location.line === line &&
+        error.hint !== undefined,
+      text,
+    );
+  }
+});
+
+test('a missing compose file is an input error naming it', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');
+  assert.throws(() => readComposeFiles(dir, ['compose.yaml', 'nope.yml']), /compose file nope.yml does not exist/);
+});
