@@ -1,0 +1,125 @@
+/**
+ * The private directory `envplane run` hands secrets to a child in: on /dev/shm when it can (tmpfs, so values never
+ * touch a disk), else the OS temp dir; directory 0700, files 0400, removed when the child is done.
+ *
+ * A crash of envplane itself (SIGKILL, power loss) cannot run any cleanup, so each directory carries the pid that
+ * made it, and the next `run` removes directories whose owner is gone.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnvplaneError } from '../errors.ts';
+
+const PREFIX = 'envplane-run-';
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export interface SecretsDir {
+  /** Absolute path of the directory. */
+  path: string;
+  /** Writes one secret as `<dir>/<name>`, mode 0400; returns its path. */
+  write(name: string, value: string): string;
+  /** Removes the directory and everything in it; safe to call more than once. */
+  remove(): void;
+}
+
+/** /dev/shm when it exists and is writable (memory only), else os.tmpdir(). */
+export function secretsBase(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    if (lstatSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    // no /dev/shm (macOS, some containers): fall back to the temp dir
+  }
+  return tmpdir();
+}
+
+export function createSecretsDir(base = secretsBase()): SecretsDir {
+  removeOrphans(base);
+  const path = join(base, `${PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
+  // mkdir fails if the name exists, so nobody can have prepared it for us; the mode is set again below because the
+  // umask may have narrowed or (with a default ACL) the filesystem may have widened it.
+  mkdirSync(path, { mode: 0o700 });
+  const dirFd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    fchmodSync(dirFd, 0o700);
+  } finally {
+    closeSync(dirFd);
+  }
+  let removed = false;
+  return {
+    path,
+    write(name, value) {
+      if (!SAFE_NAME.test(name) || name === '..')
+        throw new EnvplaneError('input', `secret name "${name}" cannot be a file name`, {
+          hint: 'secret names are letters, digits, `_`, `.` and `-`',
+        });
+      const file = join(path, name);
+      const fd = openSync(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o400,
+      );
+      try {
+        fchmodSync(fd, 0o400);
+        const bytes = Buffer.from(value, 'utf8');
+        let written = 0;
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return file;
+    },
+    remove() {
+      if (removed) return;
+      removed = true;
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Directories of earlier runs whose envplane process no longer exists (it was SIGKILLed or crashed). */
+function removeOrphans(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const pid = Number(name.slice(PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    const path = join(base, name);
+    try {
+      // Only our own directories: in a shared /tmp another user's name could collide with the pattern.
+      const stat = lstatSync(path);
+      if (!stat.isDirectory() || stat.uid !== process.getuid?.()) continue;
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // raced with another run's cleanup, or not ours to remove
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
