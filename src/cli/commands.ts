@@ -19,4 +19,16 @@ export const commands: Record<string, Entry> = {
     description: 'Explain where a key’s value comes from, layer by layer',
     load: () => import('./commands/explain.ts').then((m) => m.default),
   },
+  setup: {
+    description: 'Create what is missing: secret files (generated or from .example), templates, .gitignore lines',
+    load: () => import('./commands/setup.ts').then((m) => m.default),
+  },
+  rotate: {
+    description: 'Replace a secret’s value atomically, keeping the previous one for one --rollback',
+    load: () => import('./commands/rotate.ts').then((m) => m.default),
+  },
+  audit: {
+    description: 'Show the audit trail of secret reads and writes, or verify its hash chain',
+    load: () => import('./commands/audit.ts').then((m) => m.default),
+  },
 };

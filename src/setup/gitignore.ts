@@ -1,0 +1,62 @@
+/**
+ * The `.gitignore` lines that keep real secret files, envplane's state and exported env files out of git while the
+ * `.example` templates and `.gitkeep` stay committable. Existing lines are never touched; missing ones are appended in
+ * one marked block. Pure.
+ */
+
+export const BLOCK_START = '# >>> envplane: secret files, state and exported env files stay out of git';
+export const BLOCK_END = '# <<< envplane';
+
+/**
+ * `secretDirs`: every folder that holds secret files, relative to the root (`secrets`, `secrets/wex`). A nested folder
+ * must be re-included before its files can be ignored one by one, or its `.example` files would be ignored too.
+ */
+export function wantedIgnoreLines(storeDirs: string[], secretDirs: string[], ignoreDotEnv: boolean): string[] {
+  const lines: string[] = [];
+  const push = (line: string) => {
+    if (!lines.includes(line)) lines.push(line);
+  };
+  const dirs = [...new Set([...storeDirs, ...secretDirs])].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  for (const dir of dirs) {
+    const d = escapePattern(dir);
+    if (!storeDirs.includes(dir)) push(`!/${d}/`);
+    push(`/${d}/*`);
+    push(`!/${d}/*.example`);
+    if (storeDirs.includes(dir)) push(`!/${d}/.gitkeep`);
+  }
+  push('/.envplane/');
+  if (ignoreDotEnv) push('.env');
+  return lines;
+}
+
+/** The new text, or undefined when every wanted line is already there. */
+export function completeGitignore(
+  existing: string | undefined,
+  wanted: string[],
+): { text: string; added: string[] } | undefined {
+  const text = existing ?? '';
+  const present = new Set(text.split(/\r?\n/).map((l) => l.trim()));
+  const missing = wanted.filter((l) => !present.has(l));
+  if (missing.length === 0) return undefined;
+  // A negation only works after the pattern it undoes: when a pattern is added, the negations after it come again.
+  const firstAdded = wanted.indexOf(missing[0]!);
+  const added = wanted.filter((l, i) => missing.includes(l) || (i > firstAdded && l.startsWith('!')));
+  const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
+  const end = lines.lastIndexOf(BLOCK_END);
+  if (end !== -1 && lines.lastIndexOf(BLOCK_START) !== -1 && lines.lastIndexOf(BLOCK_START) < end) {
+    lines.splice(end, 0, ...added);
+  } else {
+    if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
+    lines.push(BLOCK_START, ...added, BLOCK_END);
+  }
+  return { text: `${lines.join('\n')}\n`, added };
+}
+
+function depth(path: string): number {
+  return path.split('/').length;
+}
+
+/** Escapes gitignore's special characters in a literal path. */
+function escapePattern(path: string): string {
+  return path.replace(/[\\*?[\]!# ]/g, (c) => `\\${c}`);
+}
