@@ -31,4 +31,12 @@ export const commands: Record<string, Entry> = {
     description: 'Show the audit trail of secret reads and writes, or verify its hash chain',
     load: () => import('./commands/audit.ts').then((m) => m.default),
   },
+  scan: {
+    description: 'Find known secret values (and secret-shaped strings) in files, staged changes, history or builds',
+    load: () => import('./commands/scan.ts').then((m) => m.default),
+  },
+  hooks: {
+    description: 'Install or remove the git pre-commit hook that runs `envplane scan --staged`',
+    load: () => import('./commands/hooks.ts').then((m) => m.default),
+  },
 };
