@@ -11,6 +11,10 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  check: {
+    description: 'Check the project against every rule (text, JSON or SARIF); exit 1 on errors',
+    load: () => import('./commands/check.ts').then((m) => m.default),
+  },
   env: {
     description: 'Print what one instance receives in an environment (secrets as paths, never values)',
     load: () => import('./commands/env.ts').then((m) => m.default),

@@ -1,0 +1,84 @@
+import { defineCommand } from 'citty';
+import { EnvplaneError } from '../../errors.ts';
+import { unknownHint } from '../../manifest/_suggest.ts';
+import { positionOf } from '../../manifest/_yaml.ts';
+import type { Manifest } from '../../manifest/types.ts';
+import { gatherFacts } from '../../project/facts.ts';
+import { RULES, runRules } from '../../rules/index.ts';
+import { dirArg, jsonArg } from '../_args.ts';
+import { EXIT } from '../_fail.ts';
+import { reportJson, reportSarif, reportText, summarize } from '../_report.ts';
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+const GROUPS = ['file', 'rule'] as const;
+
+export default defineCommand({
+  meta: {
+    name: 'check',
+    description: 'Check the project against every rule: secrets, layers, git, Dockerfiles, Compose, tenant isolation',
+  },
+  args: {
+    env: {
+      type: 'string',
+      alias: 'e',
+      description: 'Check one environment, by name or alias (default: every environment)',
+      valueHint: 'env',
+    },
+    service: {
+      type: 'string',
+      alias: 's',
+      description: 'Check one service and all its tenants (default: every service)',
+      valueHint: 'service',
+    },
+    ...jsonArg,
+    format: {
+      type: 'string',
+      description: 'Output format: text, json or sarif (SARIF 2.1.0 for code scanning) (default: text)',
+      valueHint: 'text|json|sarif',
+    },
+    groupBy: {
+      type: 'string',
+      description: 'Group text output by file or by rule (default: file)',
+      valueHint: 'file|rule',
+    },
+    strict: { type: 'boolean', description: 'Fail (exit 1) on warnings too, not only on errors (default: false)' },
+    ...dirArg,
+  },
+  run({ args }) {
+    const format = pick(args.json ? 'json' : (args.format ?? 'text'), FORMATS, 'format');
+    const groupBy = pick(args.groupBy ?? 'file', GROUPS, 'group-by');
+    const { input } = gatherFacts({
+      ...(args.dir ? { dir: args.dir } : {}),
+      ...(args.env ? { environment: args.env } : {}),
+      ...(args.service ? { service: args.service } : {}),
+    });
+    checkSilences(input.manifest);
+    const result = runRules(input);
+    const summary = summarize(result);
+    const failed = summary.errors > 0 || (args.strict === true && summary.warnings > 0);
+    if (format === 'json') process.stdout.write(reportJson(result, failed));
+    else if (format === 'sarif') process.stdout.write(reportSarif(result, RULES, input.manifest.file));
+    else process.stdout.write(reportText(result, groupBy));
+    return failed ? EXIT.problems : EXIT.ok;
+  },
+});
+
+function pick<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new EnvplaneError('usage', `--${flag} must be one of ${allowed.join(', ')}, not "${value}"`, {
+    hint: unknownHint(value, allowed, 'values'),
+  });
+}
+
+/** A silence for a rule that does not exist would hide nothing and mislead the reader: refuse it. */
+function checkSilences(manifest: Manifest): void {
+  const ids = RULES.map((r) => r.id);
+  manifest.silence.forEach((s, i) => {
+    if (ids.includes(s.rule)) return;
+    const at = positionOf(manifest.positions, ['silence', String(i), 'rule']);
+    throw new EnvplaneError('input', `silence names unknown rule "${s.rule}"`, {
+      location: { file: manifest.file, line: at.line, column: at.column },
+      hint: unknownHint(s.rule, ids, 'rules'),
+    });
+  });
+}

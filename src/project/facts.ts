@@ -1,0 +1,242 @@
+/**
+ * Everything `check` needs, gathered from disk, git and the secret store into plain data (`CheckInput`). Secret
+ * values are read here and reduced on the spot to lengths, SHA-256 digests and booleans (placeholder? equal to the
+ * .example?): no value leaves this file.
+ */
+import { createHash } from 'node:crypto';
+import { type Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ComposeModel } from '../adopt/compose-model.ts';
+import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
+import { readTextIfExists } from '../io/read.ts';
+import type { Environment } from '../manifest/types.ts';
+import { resolveBundle } from '../resolve/bundle.ts';
+import { findEnvironment, findService, listInstances } from '../resolve/instances.ts';
+import type { Bundle, SecretLocation } from '../resolve/types.ts';
+import { locationId } from '../rules/_common.ts';
+import { parseDockerfile } from '../rules/_dockerfile.ts';
+import { estimatedBits, isPlaceholder, looksLikeSecretValue } from '../rules/_value-shape.ts';
+import type { BundleFact, CheckInput, DockerfileFact, LayerFacts, SecretFact } from '../rules/types.ts';
+import { readSecretValue } from '../stores/read.ts';
+import { readRotationState, secretAgeDays } from '../stores/state.ts';
+import { findComposeFiles, readComposeFiles } from './compose.ts';
+import { loadProject, type Project } from './load.ts';
+
+export interface FactOptions {
+  dir?: string;
+  /** Limit to one environment (name or alias). */
+  environment?: string;
+  /** Limit to one service (all its tenants). */
+  service?: string;
+  /** "Now", for secret ages (tests pass a fixed time). */
+  now?: Date;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+export function gatherFacts(options: FactOptions = {}): { root: string; input: CheckInput } {
+  const project = loadProject({
+    ...(options.dir ? { dir: options.dir } : {}),
+    ...(options.environment ? { environment: options.environment } : {}),
+    requireLayers: false,
+  });
+  const { manifest, root } = project;
+  const environments = options.environment ? [findEnvironment(manifest, options.environment)] : manifest.environments;
+  const instances = listInstances(manifest).filter(
+    (i) => options.service === undefined || i.service === findService(manifest, options.service).name,
+  );
+  const bundles = environments.flatMap((e) => instances.map((i) => resolveBundle(manifest, project.layers, e, i)));
+  const input: CheckInput = {
+    manifest,
+    environments,
+    instances,
+    bundles: bundles.map(bundleFact),
+    layers: layerFacts(project),
+    secrets: secretFacts(project, bundles, options.now ?? new Date()),
+    secretDirs: secretDirs(root, environments, bundles),
+    templates: templates(root, environments),
+    dockerfiles: dockerfiles(root),
+    compose: composeModels(root),
+  };
+  return { root, input };
+}
+
+function bundleFact(b: Bundle): BundleFact {
+  return {
+    environment: b.environment,
+    instance: b.instance,
+    layers: b.layers,
+    config: b.config.map((c) => ({ key: c.key, plane: c.plane, set: (c.value ?? '') !== '', source: c.source })),
+    secrets: b.secrets,
+    build: b.build,
+  };
+}
+
+function layerFacts(project: Project): LayerFacts {
+  const out: Record<string, LayerFacts[string]> = {};
+  for (const [file, entries] of Object.entries(project.layers))
+    out[file] = entries?.map((e) => ({
+      key: e.key,
+      line: e.line,
+      column: e.column,
+      length: e.value.length,
+      digest: sha256(e.value),
+      looksSecret: looksLikeSecretValue(e.value),
+      placeholder: isPlaceholder(e.value, project.manifest.project, e.key),
+    }));
+  return out;
+}
+
+/** One fact per secret location the bundles reference (runtime and build secrets). */
+function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<string, SecretFact> {
+  const { root } = project;
+  const state = readRotationState(root);
+  const refs = bundles.flatMap((b) => [
+    ...b.secrets.map((s) => ({ name: s.name, tenant: s.tenant, location: s.location, environment: b.environment })),
+    ...b.build.map((s) => ({ name: s.id, tenant: undefined, location: s.location, environment: b.environment })),
+  ]);
+  const facts: Record<string, SecretFact> = {};
+  for (const ref of refs) {
+    const id = locationId(ref.location);
+    if (facts[id]) continue;
+    const fact = describeSecret(project, ref.location, ref.name);
+    const age =
+      secretAgeDays(state, ref.environment, ref.name, ref.tenant, now) ??
+      (fact.exists && ref.location.kind === 'file' ? fileAgeDays(join(root, ref.location.path), now) : undefined);
+    if (age !== undefined) fact.ageDays = age;
+    facts[id] = fact;
+  }
+  const files = refs
+    .map((r) => r.location)
+    .filter((l): l is Extract<SecretLocation, { kind: 'file' }> => l.kind === 'file')
+    .map((l) => l.path);
+  addGitFacts(root, facts, [...new Set(files)]);
+  return facts;
+}
+
+function describeSecret(project: Project, location: SecretLocation, name: string): SecretFact {
+  const { root, manifest } = project;
+  const value = readSecretValue(root, location, project.layers);
+  const fact: SecretFact = {
+    exists: location.kind === 'file' ? exists(join(root, location.path)) : value !== undefined,
+    length: value?.length ?? 0,
+    placeholder: value !== undefined && isPlaceholder(value, manifest.project, name),
+    equalsExample: false,
+    estimatedBits: value === undefined ? 0 : estimatedBits(value),
+  };
+  if (value !== undefined) fact.digest = sha256(value);
+  if (location.kind === 'file') {
+    const path = join(root, location.path);
+    const mode = modeOf(path);
+    if (mode !== undefined) fact.mode = mode;
+    const example = readSecretValue(root, { kind: 'file', path: `${location.path}.example` });
+    fact.hasExample = exists(`${path}.example`);
+    fact.equalsExample = value !== undefined && example !== undefined && example === value;
+  }
+  return fact;
+}
+
+function addGitFacts(root: string, facts: Record<string, SecretFact>, files: string[]): void {
+  if (files.length === 0 || !isGitRepo(root)) return;
+  const tracked = new Set(trackedFiles(root));
+  const ignored = ignoredPaths(root, files);
+  for (const file of files) {
+    const fact = facts[`file:${file}`];
+    if (!fact) continue;
+    fact.tracked = tracked.has(file);
+    fact.ignored = ignored.has(file);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function modeOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
+
+function fileAgeDays(path: string, now: Date): number | undefined {
+  try {
+    return (now.getTime() - statSync(path).mtimeMs) / 86_400_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Store directories and the folders secret files sit in (tenant subfolders), where they exist. */
+function secretDirs(root: string, environments: Environment[], bundles: Bundle[]): { path: string; mode: number }[] {
+  const dirs = new Set<string>();
+  for (const e of environments) if (e.secrets.kind === 'files') dirs.add(e.secrets.dir);
+  for (const b of bundles)
+    for (const l of [...b.secrets.map((s) => s.location), ...b.build.map((s) => s.location)])
+      if (l.kind === 'file') dirs.add(dirname(l.path));
+  return [...dirs].flatMap((path) => {
+    try {
+      const st = lstatSync(join(root, path));
+      return st.isDirectory() && path !== '.' ? [{ path, mode: st.mode & 0o777 }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** `*.example` files under every files-store directory (two levels: the store and its tenant folders). */
+function templates(root: string, environments: Environment[]): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const rel = dir === '.' ? e.name : `${dir}/${e.name}`;
+      if (e.isDirectory() && depth > 0) walk(rel, depth - 1);
+      else if (e.isFile() && e.name.endsWith('.example')) found.add(rel);
+    }
+  };
+  for (const e of environments) if (e.secrets.kind === 'files' && e.secrets.dir !== '.') walk(e.secrets.dir, 1);
+  return [...found].sort();
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.envplane', 'vendor', '.venv']);
+
+/** `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile` anywhere in the project except dependency folders. */
+function dockerfiles(root: string): DockerfileFact[] {
+  const out: DockerfileFact[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = dir === '' ? e.name : `${dir}/${e.name}`;
+      if (e.isDirectory()) {
+        if (depth > 0 && !SKIP_DIRS.has(e.name)) walk(rel, depth - 1);
+      } else if (e.isFile() && /^Dockerfile(\..+)?$|\.Dockerfile$/i.test(e.name)) {
+        const text = readTextIfExists(join(root, rel), rel);
+        if (text !== undefined) out.push(parseDockerfile(text, rel));
+      }
+    }
+  };
+  walk('', 8);
+  return out;
+}
+
+/** Each Compose file on its own: `docker-compose.yml` and `docker-compose.prod.yml` are separate deployments. */
+function composeModels(root: string): ComposeModel[] {
+  return findComposeFiles(root).map((file) => readComposeFiles(root, [file]));
+}

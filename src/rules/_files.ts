@@ -1,0 +1,29 @@
+/** The secret files in scope, each once, with the instances and environments that read it. */
+import type { SecretLocation } from '../resolve/types.ts';
+import type { CheckInput } from './types.ts';
+
+export interface SecretFileUse {
+  path: string;
+  name: string;
+  environments: string[];
+  instances: string[];
+}
+
+export function secretFilesInScope(input: CheckInput): SecretFileUse[] {
+  const files = new Map<string, SecretFileUse>();
+  const add = (name: string, location: SecretLocation, environment: string, instance: string) => {
+    if (location.kind !== 'file') return;
+    let use = files.get(location.path);
+    if (!use) {
+      use = { path: location.path, name, environments: [], instances: [] };
+      files.set(location.path, use);
+    }
+    if (!use.environments.includes(environment)) use.environments.push(environment);
+    if (!use.instances.includes(instance)) use.instances.push(instance);
+  };
+  for (const b of input.bundles) {
+    for (const s of b.secrets) add(s.name, s.location, b.environment, b.instance.id);
+    for (const s of b.build) add(s.id, s.location, b.environment, b.instance.id);
+  }
+  return [...files.values()];
+}

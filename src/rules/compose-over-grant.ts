@@ -1,0 +1,111 @@
+/**
+ * Isolation proof against the user's own Compose files: every env file and secret a Compose service is granted
+ * must be one the manifest gives that instance. A hand-written `etl-wex` that mounts techcorp's token is caught here.
+ */
+import type { ComposeModel, ComposeService } from '../adopt/compose-model.ts';
+import { listInstances } from '../resolve/instances.ts';
+import { layersFor } from '../resolve/layers.ts';
+import type { Instance } from '../resolve/types.ts';
+import { type SecretOwner, secretOwners, tenantLayers } from './_tenancy.ts';
+import type { Manifest } from '../manifest/types.ts';
+import type { Finding, Rule } from './types.ts';
+
+/** The instances a Compose service stands for: `etl-wex` is etl@wex; `etl` stands for every etl tenant. */
+function instancesFor(name: string, all: Instance[]): Instance[] {
+  const bySlug = all.filter((i) => i.slug === name);
+  return bySlug.length > 0 ? bySlug : all.filter((i) => i.service === name);
+}
+
+interface Context {
+  manifest: Manifest;
+  all: Instance[];
+  owners: Map<string, SecretOwner>;
+  tenantOf: Map<string, string>;
+  allLayerPaths: Set<string>;
+}
+
+function checkService(context: Context, model: ComposeModel, service: ComposeService): Finding[] {
+  const { manifest, owners, tenantOf, allLayerPaths } = context;
+  const instances = instancesFor(service.name, context.all);
+  const allowedLayers = new Set(
+    instances.flatMap((i) => manifest.environments.flatMap((e) => layersFor(manifest, e, i).map((l) => l.path))),
+  );
+  const who = instances.length === 0 ? `${service.name} (not in the manifest)` : service.name;
+  const found: Finding[] = [];
+  const tenants = new Map<string, { file: string; line: number }>();
+  const note = (tenant: string | undefined, file: string, line: number) => {
+    if (tenant !== undefined && !tenants.has(tenant)) tenants.set(tenant, { file, line });
+  };
+
+  for (const envFile of service.envFiles) {
+    if (!allLayerPaths.has(envFile.path)) continue; // a file envplane does not manage
+    note(tenantOf.get(envFile.path), envFile.file, envFile.line);
+    if (allowedLayers.has(envFile.path)) continue;
+    found.push({
+      message: `${envFile.file} gives ${who} env_file ${envFile.path}, which the manifest does not give it`,
+      location: { file: envFile.file, line: envFile.line },
+      service: service.name,
+    });
+  }
+  const grants = [
+    ...service.secrets.map((s) => ({ ...s, build: false })),
+    ...service.buildSecrets.map((s) => ({ ...s, build: true })),
+  ];
+  for (const grant of grants) {
+    const def = model.secrets[grant.source];
+    const owner: SecretOwner | undefined =
+      (def?.path !== undefined ? owners.get(def.path) : undefined) ??
+      (def?.externalName !== undefined ? owners.get(def.externalName) : undefined) ??
+      (manifest.keys[grant.source] ? { key: grant.source } : undefined);
+    if (!owner) continue; // a secret envplane does not manage
+    note(owner.tenant, grant.file, grant.line);
+    const allowed = instances.some((i) => {
+      const s = manifest.services[i.service];
+      const declared = grant.build ? s?.build.includes(owner.key) : s?.uses.includes(owner.key);
+      return declared && (owner.tenant === undefined || owner.tenant === i.tenant);
+    });
+    if (allowed) continue;
+    const what = `${grant.build ? 'build secret' : 'secret'} ${grant.source}${owner.tenant ? ` (${owner.key} of tenant ${owner.tenant})` : owner.key !== grant.source ? ` (${owner.key})` : ''}`;
+    found.push({
+      message: `${grant.file} gives ${who} ${what}, which the manifest does not give it`,
+      location: { file: grant.file, line: grant.line },
+      service: service.name,
+      key: owner.key,
+    });
+  }
+  if (tenants.size > 1) {
+    const [first, second] = [...tenants.entries()];
+    found.push({
+      message: `${service.name} is granted values of tenants ${[...tenants.keys()].join(', ')} at once`,
+      location: { file: second![1].file, line: second![1].line },
+      related: [{ file: first![1].file, line: first![1].line }],
+      service: service.name,
+    });
+  }
+  return found;
+}
+
+export const composeOverGrant: Rule = {
+  id: 'compose-over-grant',
+  severity: 'error',
+  title: 'Compose grants more than the manifest',
+  why: 'What runs is what Compose mounts: a hand-edited compose file can undo every least-privilege promise.',
+  hint: 'remove the grant from the compose file, or declare the key for the service in envplane.yaml and render again',
+  run(input) {
+    if (input.compose.length === 0) return [];
+    const { manifest } = input;
+    const all = listInstances(manifest);
+    const context: Context = {
+      manifest,
+      all,
+      owners: secretOwners(manifest),
+      tenantOf: tenantLayers(manifest, manifest.environments),
+      allLayerPaths: new Set(
+        all.flatMap((i) => manifest.environments.flatMap((e) => layersFor(manifest, e, i).map((l) => l.path))),
+      ),
+    };
+    return input.compose.flatMap((model) =>
+      Object.values(model.services).flatMap((service) => checkService(context, model, service)),
+    );
+  },
+};

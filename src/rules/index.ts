@@ -1,0 +1,101 @@
+/**
+ * Every rule `check` runs, in the order their problems are listed, and the runner that applies the manifest's
+ * `silence:` entries. The table here is also what SARIF publishes as `tool.driver.rules` and what docs/rules/ covers.
+ */
+import type { Silence } from '../manifest/types.ts';
+import { composeOverGrant } from './compose-over-grant.ts';
+import { dockerfileSecret } from './dockerfile-secret.ts';
+import { dockerfileSyntax } from './dockerfile-syntax.ts';
+import { duplicateKey } from './duplicate-key.ts';
+import { exampleMissing } from './example-missing.ts';
+import { exampleOrphan } from './example-orphan.ts';
+import { isolationTenant } from './isolation-tenant.ts';
+import { isolationUndeclared } from './isolation-undeclared.ts';
+import { layerMissing } from './layer-missing.ts';
+import { publicServiceSecret } from './public-service-secret.ts';
+import { requiredKeyUnset } from './required-key-unset.ts';
+import { secretDirMode } from './secret-dir-mode.ts';
+import { secretEnvVar } from './secret-env-var.ts';
+import { secretFileMode } from './secret-file-mode.ts';
+import { secretInConfig } from './secret-in-config.ts';
+import { secretMissing } from './secret-missing.ts';
+import { secretNotIgnored } from './secret-not-ignored.ts';
+import { secretReused } from './secret-reused.ts';
+import { secretTooOld } from './secret-too-old.ts';
+import { secretTracked } from './secret-tracked.ts';
+import { secretWeak } from './secret-weak.ts';
+import { serviceLayerUndeclared } from './service-layer-undeclared.ts';
+import { undefinedKey } from './undefined-key.ts';
+import { unusedKey } from './unused-key.ts';
+import type { CheckInput, Problem, Rule } from './types.ts';
+
+export const RULES: readonly Rule[] = [
+  layerMissing,
+  requiredKeyUnset,
+  undefinedKey,
+  secretMissing,
+  secretWeak,
+  secretInConfig,
+  secretEnvVar,
+  publicServiceSecret,
+  duplicateKey,
+  unusedKey,
+  serviceLayerUndeclared,
+  secretReused,
+  secretTracked,
+  secretNotIgnored,
+  secretFileMode,
+  secretDirMode,
+  secretTooOld,
+  exampleMissing,
+  exampleOrphan,
+  dockerfileSecret,
+  dockerfileSyntax,
+  isolationUndeclared,
+  isolationTenant,
+  composeOverGrant,
+];
+
+export interface SilencedProblem extends Problem {
+  reason: string;
+}
+
+export interface CheckResult {
+  problems: Problem[];
+  silenced: SilencedProblem[];
+}
+
+export function runRules(input: CheckInput, rules: readonly Rule[] = RULES): CheckResult {
+  const problems: Problem[] = [];
+  const silenced: SilencedProblem[] = [];
+  for (const rule of rules)
+    for (const finding of rule.run(input)) {
+      const problem: Problem = {
+        rule: rule.id,
+        severity: rule.severity,
+        title: rule.title,
+        ...finding,
+        hint: finding.hint ?? rule.hint,
+      };
+      const silence = input.manifest.silence.find((s) => matches(s, problem));
+      if (silence) silenced.push({ ...problem, reason: silence.reason });
+      else problems.push(problem);
+    }
+  return { problems, silenced };
+}
+
+function matches(silence: Silence, problem: Problem): boolean {
+  if (silence.rule !== problem.rule) return false;
+  if (silence.key !== undefined && silence.key !== problem.key) return false;
+  if (silence.service !== undefined) {
+    const service = problem.service ?? problem.instance?.split('@')[0];
+    if (silence.service !== service) return false;
+  }
+  if (silence.file !== undefined) {
+    const files = [problem.location, ...(problem.related ?? [])].map((l) => l?.file);
+    if (!files.includes(silence.file)) return false;
+  }
+  return true;
+}
+
+export type { CheckInput, Finding, Problem, Rule, Severity } from './types.ts';

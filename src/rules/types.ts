@@ -1,0 +1,133 @@
+/**
+ * What `check` works on and what it finds. A rule is a small pure function over `CheckInput`, which is plain data
+ * gathered by `src/project/facts.ts`: rules see secret digests, lengths and booleans, never a secret value.
+ */
+import type { ComposeModel } from '../adopt/compose-model.ts';
+import type { Environment, Manifest } from '../manifest/types.ts';
+import type { BuildSecretRef, Instance, Provenance, SecretRef } from '../resolve/types.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ProblemLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/** One finding of `check`. */
+export interface Problem {
+  rule: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  hint: string;
+  location?: ProblemLocation;
+  /** Further places the same finding involves (the first definition of a duplicated key). */
+  related?: ProblemLocation[];
+  /** Instance id (`etl@wex`) when the finding is about one instance. */
+  instance?: string;
+  environment?: string;
+  /** What a `silence:` entry can match on. */
+  key?: string;
+  service?: string;
+}
+
+/** What a rule returns: the runner adds rule id, severity and title from the rule's table entry. */
+export type Finding = Omit<Problem, 'rule' | 'severity' | 'title' | 'hint'> & { hint?: string };
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  title: string;
+  /** One sentence: why this matters (SARIF `fullDescription`, docs). */
+  why: string;
+  /** The default fix, used when a finding brings no hint of its own. */
+  hint: string;
+  run(input: CheckInput): Finding[];
+}
+
+/** One assignment in a layer file, described without its value. */
+export interface LayerEntryFact {
+  key: string;
+  line: number;
+  column: number;
+  length: number;
+  /** SHA-256 hex of the value, to compare with known secret digests. */
+  digest: string;
+  /** The value has the shape of a credential (known token prefix, URL with a password, long random string). */
+  looksSecret: boolean;
+  /** The value is a known placeholder or default (`changeme`, `password`, the project name, …). */
+  placeholder: boolean;
+}
+
+/** A layer file: undefined entries when the file does not exist. */
+export type LayerFacts = Readonly<Record<string, readonly LayerEntryFact[] | undefined>>;
+
+/** One config value an instance receives, without the value. */
+export interface ConfigFact {
+  key: string;
+  plane: 'config' | 'public';
+  /** A value is set and not empty. */
+  set: boolean;
+  source: Provenance;
+}
+
+/** A bundle as rules see it: config values reduced to "set or not". */
+export interface BundleFact {
+  environment: string;
+  instance: Instance;
+  layers: string[];
+  config: ConfigFact[];
+  secrets: SecretRef[];
+  build: BuildSecretRef[];
+}
+
+/** What facts know about one secret location (see `locationId`). */
+export interface SecretFact {
+  /** A file exists (files store) or the layer line exists (layer). Unknown (false) for external secrets. */
+  exists: boolean;
+  /** Characters of the value; 0 when missing or empty. */
+  length: number;
+  digest?: string;
+  placeholder: boolean;
+  /** The value equals its `.example` template. */
+  equalsExample: boolean;
+  /** length × log2(distinct characters): a generous upper bound of the randomness the value can carry. */
+  estimatedBits: number;
+  /** Files store: a `<file>.example` template exists. */
+  hasExample?: boolean;
+  /** Files store: permission bits. */
+  mode?: number;
+  /** Git facts, when the project is inside a git work tree. */
+  tracked?: boolean;
+  ignored?: boolean;
+  /** Days since the last rotation (rotation record, else the file's modification time). */
+  ageDays?: number;
+}
+
+export interface DockerfileFact {
+  path: string;
+  /** The `# syntax=` directive, when the file has one. */
+  syntax?: { line: number; image: string; version?: [number, number] };
+  /** ENV and ARG instructions, values reduced to digests and shape. */
+  variables: { line: number; kind: 'ENV' | 'ARG'; name: string; digest?: string; looksSecret: boolean }[];
+  secretMounts: { line: number; id: string; env?: string }[];
+}
+
+export interface CheckInput {
+  manifest: Manifest;
+  /** The environments and instances in scope (`--env`, `--service`). */
+  environments: Environment[];
+  instances: Instance[];
+  bundles: BundleFact[];
+  layers: LayerFacts;
+  /** By `locationId`. */
+  secrets: Readonly<Record<string, SecretFact>>;
+  /** Secret store directories (and tenant subfolders) that exist, with their permission bits. */
+  secretDirs: { path: string; mode: number }[];
+  /** `*.example` files inside files-store directories, project-relative. */
+  templates: string[];
+  dockerfiles: DockerfileFact[];
+  /** The project's own Compose files, one model per file. */
+  compose: ComposeModel[];
+}
