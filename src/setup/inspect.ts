@@ -1,5 +1,5 @@
 /** The facts `planSetup` needs, read from disk: what each path is, its mode and size, and the text of templates. */
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfExists } from '../io/read.ts';
 import { EXAMPLE_SUFFIX, type PathFact, type SetupFacts } from './plan.ts';
@@ -31,4 +31,15 @@ function inspectPath(root: string, path: string): PathFact {
     if (text !== undefined) fact.text = text;
   }
   return fact;
+}
+
+/** Whether a killed earlier run left temp files (the prefix `writeFileAtomic` gives them) in one of `dirs`. */
+export function hasStaleTemps(root: string, dirs: string[]): boolean {
+  return dirs.some((dir) => {
+    try {
+      return readdirSync(join(root, dir)).some((name) => name.startsWith('.envplane-tmp-'));
+    } catch {
+      return false;
+    }
+  });
 }

@@ -4,7 +4,7 @@ import type { Environment } from '../../manifest/types.ts';
 import { loadProject } from '../../project/load.ts';
 import { findEnvironment } from '../../resolve/instances.ts';
 import { applySetup } from '../../setup/apply.ts';
-import { inspect } from '../../setup/inspect.ts';
+import { hasStaleTemps, inspect } from '../../setup/inspect.ts';
 import { inspectPaths, planSetup, type SetupAction, type SetupNote, type SetupPlan } from '../../setup/plan.ts';
 import { dirArg, jsonArg } from '../_args.ts';
 import { style } from '../_style.ts';
@@ -35,10 +35,11 @@ export default defineCommand({
     const input = { manifest: project.manifest, layers: project.layers, environments };
     const makePlan = () => planSetup(input, inspect(project.root, inspectPaths(input)));
     let removedTemps = 0;
-    let plan: SetupPlan;
-    if (args.dryRun) plan = makePlan();
-    // Planned under the lock too: a concurrent run must not generate a value this one then overwrites.
-    else
+    // A first plan without the lock: a dry run, a refusal or nothing to do leave the disk exactly as it was.
+    let plan: SetupPlan = makePlan();
+    const work = plan.actions.length > 0 || hasStaleTemps(project.root, plan.dirs);
+    if (!args.dryRun && work)
+      // Planned again under the lock: a concurrent run must not generate a value this one then overwrites.
       plan = withLock(project.root, () => {
         const made = makePlan();
         removedTemps = applySetup(project.root, made, (name) => storeDir(environments, name)).removedTemps;
