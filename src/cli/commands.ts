@@ -43,4 +43,6 @@ export const commands: Record<string, Entry> = {
     description: 'Install or remove the git pre-commit hook that runs `envplane scan --staged`',
     load: () => import('./commands/hooks.ts').then((m) => m.default),
   },
+  render: { description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab', load: () => import('./commands/render.ts').then((m) => m.default) },
+  push: { description: 'Create an environment’s secrets in Docker Swarm (values on stdin only)', load: () => import('./commands/push.ts').then((m) => m.default) },
 };

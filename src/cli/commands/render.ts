@@ -1,0 +1,308 @@
+import { join, relative, resolve, sep } from 'node:path';
+import { defineCommand } from 'citty';
+import { parse as parseYaml } from 'yaml';
+import { readTextIfExists } from '../../io/read.ts';
+import { EnvplaneError } from '../../errors.ts';
+import { emitFiles, type EmitResult } from '../../io/emit.ts';
+import { unknownHint } from '../../manifest/_suggest.ts';
+import type { Environment } from '../../manifest/types.ts';
+import type { Project } from '../../project/load.ts';
+import { loadProject } from '../../project/load.ts';
+import { resolveBundle } from '../../resolve/bundle.ts';
+import { findEnvironment, listInstances } from '../../resolve/instances.ts';
+import type { Bundle } from '../../resolve/types.ts';
+import { readSecretValue } from '../../stores/read.ts';
+import { secretSource } from '../../targets/_compose.ts';
+import { DEFAULT_ARN_TEMPLATE } from '../../targets/_arn.ts';
+import { renderBuildkit } from '../../targets/buildkit.ts';
+import { renderGithub } from '../../targets/ci-github.ts';
+import { renderGitlab } from '../../targets/ci-gitlab.ts';
+import { DEFAULT_CONTEXT, DEFAULT_IMAGE, renderCompose } from '../../targets/compose.ts';
+import { renderEcs } from '../../targets/ecs.ts';
+import { renderK8s } from '../../targets/k8s.ts';
+import { renderSwarm } from '../../targets/swarm.ts';
+import type { Rendering } from '../../targets/types.ts';
+import { dirArg, envArg, jsonArg } from '../_args.ts';
+import { required } from '../_context.ts';
+import { style } from '../_style.ts';
+
+const TARGETS = ['compose', 'swarm', 'k8s', 'ecs', 'buildkit', 'ci'] as const;
+type Target = (typeof TARGETS)[number];
+/** Targets whose output is read by a person or piped on: stdout unless -o names a file. */
+const TO_STDOUT: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit']);
+
+const args = {
+  target: { type: 'positional', description: `What to render: ${TARGETS.join(', ')}`, required: false },
+  provider: { type: 'positional', description: 'For `ci`: github or gitlab', required: false },
+  ...envArg,
+  output: {
+    type: 'string',
+    alias: 'o',
+    description:
+      'Output file (relative to the current folder; "-" = stdout). Default: compose.envplane.yml (override), compose.<env>.yml (standalone), stack.<env>.yml (swarm), .github/workflows/envplane.yml, .gitlab-ci.envplane.yml; stdout for k8s, ecs, buildkit',
+    valueHint: 'path',
+  },
+  check: {
+    type: 'boolean',
+    description: 'Compare with the file on disk; exit 1 with a diff when it drifted (default: false)',
+  },
+  reveal: {
+    type: 'boolean',
+    description: 'Allow printing output that carries secret values to stdout (default: false)',
+  },
+  force: { type: 'boolean', description: 'Overwrite an existing file envplane did not generate (default: false)' },
+  mode: {
+    type: 'string',
+    description: 'compose: override (added to your compose file) or standalone (default: override)',
+    valueHint: 'mode',
+  },
+  image: {
+    type: 'string',
+    description: `Image template; {project} {service} {tenant} {instance} {env} (default: ${DEFAULT_IMAGE})`,
+    valueHint: 'template',
+  },
+  context: {
+    type: 'string',
+    description: `Build context template (default: ${DEFAULT_CONTEXT})`,
+    valueHint: 'template',
+  },
+  build: {
+    type: 'boolean',
+    description:
+      'compose --mode standalone: add build: with build.secrets (Compose v2; docker-compose v1 rejects it) (default: false)',
+  },
+  externalSecrets: {
+    type: 'boolean',
+    description: 'k8s: render ExternalSecret objects instead of Secrets (default: false)',
+  },
+  storeName: {
+    type: 'string',
+    description: 'k8s: the SecretStore name for --external-secrets (default: the project name)',
+    valueHint: 'name',
+  },
+  storeKind: {
+    type: 'string',
+    description: 'k8s: SecretStore or ClusterSecretStore (default: SecretStore)',
+    valueHint: 'kind',
+  },
+  refreshInterval: {
+    type: 'string',
+    description: 'k8s: ExternalSecret refresh interval (default: 1h)',
+    valueHint: 'duration',
+  },
+  namespace: {
+    type: 'string',
+    description: 'k8s: metadata.namespace of every object (default: none)',
+    valueHint: 'ns',
+  },
+  arnTemplate: {
+    type: 'string',
+    description: `ecs: valueFrom template; {region} {account} {prefix} {name} {tenant} {secret} (default: ${DEFAULT_ARN_TEMPLATE})`,
+    valueHint: 'template',
+  },
+  region: { type: 'string', description: 'ecs: AWS region for {region} (default: none)', valueHint: 'region' },
+  account: { type: 'string', description: 'ecs: AWS account id for {account} (default: none)', valueHint: 'id' },
+  ...jsonArg,
+  ...dirArg,
+} as const;
+
+type Args = { [K in keyof typeof args]?: (typeof args)[K]['type'] extends 'boolean' ? boolean : string };
+
+export default defineCommand({
+  meta: {
+    name: 'render',
+    description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab',
+  },
+  args,
+  run({ args: given }) {
+    const a = given as Args;
+    const target = pickTarget(a.target);
+    const envName = required(a.env, 'env', 'name an environment, e.g. --env production');
+    const project = loadProject({ ...(a.dir ? { dir: a.dir } : {}), environment: envName });
+    const environment = findEnvironment(project.manifest, envName);
+    const bundles = listInstances(project.manifest).map((i) =>
+      resolveBundle(project.manifest, project.layers, environment, i),
+    );
+    const toStdout = a.output === '-' || (a.output === undefined && TO_STDOUT.has(target));
+    const path = a.output && a.output !== '-' ? projectPath(project.root, a.output) : undefined;
+    const rendering = renderTarget(target, a, project, environment, bundles, path);
+    for (const warning of rendering.warnings) process.stderr.write(`${style.yellow('warning')}: ${warning}\n`);
+    if (toStdout) return printOut(rendering, a);
+    const results = emitFiles(rendering.files, {
+      root: project.root,
+      check: a.check === true,
+      force: a.force === true,
+      inputs: projectInputs(project, bundles),
+    });
+    return report(results, rendering, a);
+  },
+});
+
+function pickTarget(name: string | undefined): Target {
+  const target = required(name, 'target', `usage: envplane render <${TARGETS.join('|')}> --env <env>`);
+  if ((TARGETS as readonly string[]).includes(target)) return target as Target;
+  throw new EnvplaneError('usage', `unknown target "${target}"`, {
+    hint: unknownHint(target, [...TARGETS], 'targets'),
+  });
+}
+
+function renderTarget(
+  target: Target,
+  a: Args,
+  project: Project,
+  environment: Environment,
+  bundles: Bundle[],
+  path: string | undefined,
+): Rendering {
+  const manifest = project.manifest;
+  const base = { manifest, environment, bundles, ...(path ? { path } : {}) };
+  const image = a.image ?? DEFAULT_IMAGE;
+  const context = a.context ?? DEFAULT_CONTEXT;
+  const command = `envplane render ${target}${target === 'ci' ? ` ${a.provider}` : ''} --env ${environment.name}`;
+  switch (target) {
+    case 'compose': {
+      const mode = a.mode ?? 'override';
+      if (mode !== 'override' && mode !== 'standalone')
+        throw new EnvplaneError('usage', `unknown --mode "${mode}"`, { hint: 'use override or standalone' });
+      if (mode === 'override') warnBaseEnvFiles(project.root, bundles);
+      return renderCompose({
+        ...base,
+        mode,
+        image,
+        context,
+        build: a.build === true,
+        command: `${command}${mode === 'standalone' ? ' --mode standalone' : ''}`,
+      });
+    }
+    case 'swarm':
+      return renderSwarm({ ...base, image, command });
+    case 'k8s':
+      return renderK8s({
+        ...base,
+        image,
+        command,
+        values: a.externalSecrets ? new Map() : k8sValues(project, environment, bundles),
+        ...(a.namespace ? { namespace: a.namespace } : {}),
+        ...(a.externalSecrets ? { externalSecrets: externalStore(a, manifest.project) } : {}),
+      });
+    case 'ecs':
+      return renderEcs({
+        ...base,
+        arnTemplate: a.arnTemplate ?? DEFAULT_ARN_TEMPLATE,
+        ...(a.region ? { region: a.region } : {}),
+        ...(a.account ? { account: a.account } : {}),
+      });
+    case 'buildkit':
+      return renderBuildkit({ ...base, image, context, command });
+    case 'ci': {
+      const provider = required(a.provider, 'provider', 'usage: envplane render ci <github|gitlab> --env <env>');
+      if (provider === 'github') return renderGithub({ ...base, image, context, command });
+      if (provider === 'gitlab') return renderGitlab({ ...base, image, context, command });
+      throw new EnvplaneError('usage', `unknown CI provider "${provider}"`, { hint: 'use github or gitlab' });
+    }
+  }
+}
+
+function externalStore(a: Args, project: string) {
+  const kind = a.storeKind ?? 'SecretStore';
+  if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore')
+    throw new EnvplaneError('usage', `unknown --store-kind "${kind}"`, {
+      hint: 'use SecretStore or ClusterSecretStore',
+    });
+  return { storeName: a.storeName ?? project, storeKind: kind, refreshInterval: a.refreshInterval ?? '1h' } as const;
+}
+
+/** Secret values for Kubernetes Secrets: read from the files store (or a layer still holding them). */
+function k8sValues(project: Project, environment: Environment, bundles: Bundle[]): Map<string, string> {
+  if (environment.secrets.kind === 'external')
+    throw new EnvplaneError(
+      'usage',
+      `${environment.name} keeps its secrets in an external store; envplane does not hold the values`,
+      {
+        hint: 'render ExternalSecret objects instead: --external-secrets [--store-name N --store-kind SecretStore|ClusterSecretStore]',
+      },
+    );
+  const values = new Map<string, string>();
+  const missing: string[] = [];
+  for (const bundle of bundles)
+    for (const ref of bundle.secrets) {
+      const value = readSecretValue(project.root, ref.location, project.layers);
+      if (value !== undefined) values.set(secretSource(ref), value);
+      else if (ref.required) missing.push(ref.location.kind === 'file' ? ref.location.path : secretSource(ref));
+    }
+  if (missing.length > 0)
+    throw new EnvplaneError('input', `missing required secret values: ${[...new Set(missing)].join(', ')}`, {
+      hint: 'run `envplane setup` to create them, or use --external-secrets',
+    });
+  return values;
+}
+
+/** Files the project reads: never overwritten by a rendered file. */
+function projectInputs(project: Project, bundles: Bundle[]): string[] {
+  const secretFiles = bundles.flatMap((b) =>
+    [...b.secrets, ...b.build].flatMap((s) => (s.location.kind === 'file' ? [s.location.path] : [])),
+  );
+  return [project.manifest.file, ...Object.keys(project.layers), ...secretFiles];
+}
+
+function projectPath(root: string, output: string): string {
+  return relative(root, resolve(output)).split(sep).join('/');
+}
+
+function printOut(rendering: Rendering, a: Args): number {
+  if (a.check)
+    throw new EnvplaneError('usage', '--check compares a file on disk', { hint: 'name the file with -o <path>' });
+  const secret = rendering.files.some((f) => f.secret);
+  if (secret && !a.reveal)
+    throw new EnvplaneError('usage', 'this output carries secret values and is not printed to a terminal', {
+      hint: 'write it with -o <file> (mode 0600), or pass --reveal to print it',
+    });
+  if (a.json)
+    process.stdout.write(
+      `${JSON.stringify({ files: rendering.files.map((f) => ({ path: f.path, contents: f.contents })), warnings: rendering.warnings }, null, 2)}\n`,
+    );
+  else for (const file of rendering.files) process.stdout.write(file.contents);
+  return 0;
+}
+
+function report(results: EmitResult[], rendering: Rendering, a: Args): number {
+  const drifted = results.filter((r) => r.status === 'drifted' || r.status === 'missing');
+  if (a.json) {
+    process.stdout.write(
+      `${JSON.stringify({ check: a.check === true, files: results, warnings: rendering.warnings }, null, 2)}\n`,
+    );
+  } else
+    for (const r of results) {
+      if (r.status === 'written') process.stdout.write(`${style.green('wrote')} ${r.path}\n`);
+      else if (r.status === 'unchanged') process.stdout.write(`${style.dim('unchanged')} ${r.path}\n`);
+      else {
+        const what = r.status === 'missing' ? 'is missing' : 'drifted from what envplane renders';
+        process.stdout.write(`${style.red('drift')}: ${r.path} ${what}\n${r.diff ?? ''}`);
+      }
+    }
+  if (drifted.length > 0 && !a.json)
+    process.stderr.write(
+      `hint: run the same command without --check to rewrite ${drifted.map((r) => r.path).join(', ')}\n`,
+    );
+  return drifted.length > 0 ? 1 : 0;
+}
+
+/** Compose appends `env_file:` lists across -f files: an override cannot take away keys a base file hands out. */
+function warnBaseEnvFiles(root: string, bundles: Bundle[]): void {
+  const slugs = new Set(bundles.map((b) => b.instance.slug));
+  for (const name of ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']) {
+    const text = readTextIfExists(join(root, name), name);
+    if (text === undefined) continue;
+    let services: Record<string, { env_file?: unknown } | null> = {};
+    try {
+      services = (parseYaml(text) as { services?: typeof services } | null)?.services ?? {};
+    } catch {
+      continue; // Not ours to report: Compose will.
+    }
+    for (const [service, body] of Object.entries(services))
+      if (slugs.has(service) && body?.env_file !== undefined)
+        process.stderr.write(
+          `${style.yellow('warning')}: ${name}: service ${service} has env_file:, and Compose adds every key of those files even with the override; remove env_file from ${name} so ${service} receives exactly its declared keys\n`,
+        );
+  }
+}

@@ -1,0 +1,45 @@
+/** What both CI renderers share: the gate commands and the build steps with BuildKit secrets from the CI store. */
+import type { Environment, Manifest } from '../manifest/types.ts';
+import type { Bundle } from '../resolve/types.ts';
+import { buildPlans, buildVariable, shellWord } from './buildkit.ts';
+
+export interface CiOptions {
+  manifest: Manifest;
+  environment: Environment;
+  bundles: Bundle[];
+  image: string;
+  context: string;
+  command: string;
+  path?: string;
+}
+
+export interface CiBuild {
+  service: string;
+  /** Variables to set from the CI secret store (build secret id upper-cased). */
+  variables: string[];
+  command: string;
+}
+
+/** `envplane check` and the drift gate of the committed stack file. */
+export function gateCommands(environment: Environment): string[] {
+  return ['npx envplane check', `npx envplane render compose --env ${environment.name} --mode standalone --check`];
+}
+
+/** `docker build` with every build secret as `env=`: CI secret stores hand values over as variables. */
+export function ciBuilds(options: CiOptions): CiBuild[] {
+  return buildPlans(options).map((plan) => {
+    const bundle = options.bundles.find((b) => b.instance.service === plan.service)!;
+    const ids = bundle.build.map((b) => b.id);
+    const args = [
+      ...ids.flatMap((id) => ['--secret', `id=${id},env=${buildVariable(id)}`]),
+      '-t',
+      plan.image,
+      plan.context,
+    ];
+    return {
+      service: plan.service,
+      variables: ids.map(buildVariable),
+      command: `docker build ${args.map(shellWord).join(' ')}`,
+    };
+  });
+}

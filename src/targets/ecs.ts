@@ -1,0 +1,53 @@
+/**
+ * `render ecs`: container-definition fragments, one per instance: `environment` with the declared config keys only,
+ * and `secrets[].valueFrom` ARNs (values in `environment` are readable by anyone who can read the task definition).
+ * ECS injects a secret as an environment variable, named after its fileEnv without `_FILE`. Pure.
+ */
+import type { Environment, Manifest } from '../manifest/types.ts';
+import type { Bundle } from '../resolve/types.ts';
+import { checkValueFrom, fillArn } from './_arn.ts';
+import { type ComposeContext, deliveredLocation, secretSource } from './_compose.ts';
+import type { Rendering } from './types.ts';
+
+export interface EcsOptions {
+  manifest: Manifest;
+  environment: Environment;
+  bundles: Bundle[];
+  arnTemplate: string;
+  region?: string;
+  account?: string;
+  path?: string;
+}
+
+export function defaultEcsPath(environment: Environment): string {
+  return `ecs.${environment.name}.json`;
+}
+
+/** `POSTGRES_PASSWORD_FILE` → `POSTGRES_PASSWORD`; the runtime reads `X_FILE` first, then `X`. */
+export function ecsVariable(fileEnv: string, name: string): string {
+  return fileEnv.endsWith('_FILE') && fileEnv.length > 5 ? fileEnv.slice(0, -5) : name.toUpperCase();
+}
+
+export function renderEcs(options: EcsOptions): Rendering {
+  const ctx: ComposeContext = { ...options, dir: '', warnings: [] };
+  const store = options.environment.secrets;
+  const containerDefinitions = options.bundles.map((bundle) => {
+    const environment = bundle.config.flatMap((c) => (c.value === undefined ? [] : [{ name: c.key, value: c.value }]));
+    const secrets = bundle.secrets.map((s) => {
+      const location = deliveredLocation(ctx, bundle, s);
+      const valueFrom = fillArn(options.arnTemplate, {
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.account ? { account: options.account } : {}),
+        prefix: store.kind === 'external' ? store.prefix : '',
+        name: s.name,
+        ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
+        secret: location.kind === 'external' ? location.name : secretSource(s),
+      });
+      checkValueFrom(valueFrom, `${s.name} (${bundle.instance.id})`);
+      return { name: ecsVariable(s.fileEnv, s.name), valueFrom };
+    });
+    return { name: bundle.instance.slug, environment, secrets };
+  });
+  const contents = `${JSON.stringify({ containerDefinitions }, null, 2)}\n`;
+  return { files: [{ path: options.path ?? defaultEcsPath(options.environment), contents }], warnings: ctx.warnings };
+}
