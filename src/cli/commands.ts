@@ -23,6 +23,14 @@ export const commands: Record<string, Entry> = {
     description: 'Explain where a key’s value comes from, layer by layer',
     load: () => import('./commands/explain.ts').then((m) => m.default),
   },
+  export: {
+    description: 'Write one instance’s .env file: exactly its keys, secrets as file paths, mode 0600',
+    load: () => import('./commands/export.ts').then((m) => m.default),
+  },
+  run: {
+    description: 'Run a command with one instance’s config as env vars and its secrets as private files',
+    load: () => import('./commands/run.ts').then((m) => m.default),
+  },
   setup: {
     description: 'Create what is missing: secret files (generated or from .example), templates, .gitignore lines',
     load: () => import('./commands/setup.ts').then((m) => m.default),

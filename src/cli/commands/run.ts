@@ -1,0 +1,183 @@
+/**
+ * `envplane run`: one instance's bundle, and nothing else, handed to a child process. Config and public keys become
+ * environment variables; secrets become files in a private directory (the first seed's "don't put secrets in
+ * environment variables"), pointed at by each key's `fileEnv` and by ENVPLANE_SECRETS_DIR. Values are read only
+ * here, never put on a command line, never printed; the directory is removed however the child ends.
+ */
+import { defineCommand } from 'citty';
+import { appendAudit } from '../../audit/log.ts';
+import { EnvplaneError } from '../../errors.ts';
+import { runChild, SignalRelay } from '../../io/child.ts';
+import { createSecretsDir, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
+import { resolveBundle } from '../../resolve/bundle.ts';
+import type { Bundle, SecretRef } from '../../resolve/types.ts';
+import { readSecretValue } from '../../stores/read.ts';
+import { dirArg, envArg, instanceArgs } from '../_args.ts';
+import { type InstanceContext, loadInstance } from '../_context.ts';
+import { style } from '../_style.ts';
+
+/** The environment of a `--pristine` child before the bundle is added. */
+export const PRISTINE_PATH = '/usr/local/bin:/usr/bin:/bin';
+export const SECRETS_DIR_VAR = 'ENVPLANE_SECRETS_DIR';
+
+export default defineCommand({
+  meta: {
+    name: 'run',
+    description: 'Run a command with exactly one instance’s config (env vars) and secrets (files): run … -- <cmd>',
+  },
+  args: {
+    ...envArg,
+    ...instanceArgs,
+    secrets: {
+      type: 'string',
+      description: 'How secrets reach the child: `files` (a private 0700 directory, <KEY>_FILE) or `env`',
+      valueHint: 'files|env',
+      default: 'files',
+    },
+    pristine: {
+      type: 'boolean',
+      description:
+        'Start from an empty environment (only PATH, HOME and the bundle) instead of inheriting (default: false)',
+    },
+    redact: {
+      type: 'boolean',
+      description: 'Replace secret values (also base64/URL/JSON-encoded) in the child’s output (default: false)',
+    },
+    ...dirArg,
+  },
+  async run({ args, rawArgs }) {
+    const [command, ...commandArgs] = childCommand(rawArgs);
+    const mode = args.secrets;
+    if (mode !== 'files' && mode !== 'env')
+      throw new EnvplaneError('usage', `--secrets must be "files" or "env", not "${mode}"`, {
+        hint: 'files (the default) is the safe choice',
+      });
+    const context = loadInstance(args);
+    const bundle = resolveBundle(
+      context.project.manifest,
+      context.project.layers,
+      context.environment,
+      context.instance,
+    );
+    const values = readBundleSecrets(context, bundle, 'envplane run');
+    if (values.length > 0)
+      appendAudit(context.project.root, {
+        command: 'run',
+        action: 'deliver',
+        environment: bundle.environment,
+        instance: bundle.instance.id,
+        secrets: values.map((v) => auditName(v.ref)),
+      });
+    if (mode === 'env' && values.length > 0)
+      process.stderr.write(
+        `${style.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
+          '(visible to every child process and in crash dumps); the default --secrets=files is safer\n',
+      );
+
+    // Signals are trapped before the directory exists, and the directory is removed before they are released.
+    const relay = new SignalRelay();
+    let dir: SecretsDir | undefined;
+    const removeDir = () => dir?.remove();
+    process.once('exit', removeDir);
+    try {
+      const env = baseEnv(args.pristine === true);
+      for (const c of bundle.config) if (c.value !== undefined) env[c.key] = c.value;
+      if (mode === 'env') for (const { ref, value } of values) env[secretEnvName(ref.name)] = value;
+      else if (values.length > 0) {
+        dir = createSecretsDir();
+        for (const { ref, value } of values) env[ref.fileEnv] = dir.write(ref.name, value);
+        env[SECRETS_DIR_VAR] = dir.path;
+      }
+      const secrets = values.map((v) => ({ name: v.ref.name, value: v.value }));
+      const filter = args.redact ? await redactorFactory(secrets) : undefined;
+      return await runChild({ command, args: commandArgs, env, ...(filter ? { filter } : {}) }, relay);
+    } finally {
+      removeDir();
+      process.off('exit', removeDir);
+      relay.release();
+    }
+  },
+});
+
+/** Everything after `--`: the child's argv, never parsed or joined into a shell line. */
+function childCommand(rawArgs: string[]): [string, ...string[]] {
+  const at = rawArgs.indexOf('--');
+  const rest = at === -1 ? [] : rawArgs.slice(at + 1);
+  if (rest.length === 0 || rest[0] === '')
+    throw new EnvplaneError('usage', 'no command to run', {
+      hint: 'put the command after `--`, e.g. envplane run --env dev --service backend -- node server.js',
+    });
+  return rest as [string, ...string[]];
+}
+
+/**
+ * Inherit (then the bundle overrides), or start pristine. Inherited variables that point into another run's
+ * secrets directory are dropped, so a nested `envplane run` does not pass the outer instance's secrets along.
+ */
+function baseEnv(pristine: boolean): Record<string, string> {
+  if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
+  const env: Record<string, string> = {};
+  const outerDir = process.env[SECRETS_DIR_VAR];
+  const base = `${secretsBase()}/envplane-run-`;
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || name === SECRETS_DIR_VAR) continue;
+    if (value.startsWith(base) || (outerDir && value.startsWith(outerDir))) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+/** `postgres_password` → `POSTGRES_PASSWORD`: the variable name of a secret delivered with --secrets=env. */
+export function secretEnvName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+async function redactorFactory(secrets: { name: string; value: string }[]) {
+  const { StreamRedactor } = await import('../../redact/redactor.ts');
+  return () => new StreamRedactor(secrets);
+}
+
+export interface SecretValue {
+  ref: SecretRef;
+  value: string;
+}
+
+/**
+ * Reads every secret value of the bundle. A required secret without a value stops the command before anything
+ * runs, with every missing name and where to put it; optional ones without a value are simply not delivered.
+ */
+export function readBundleSecrets(context: InstanceContext, bundle: Bundle, commandLine: string): SecretValue[] {
+  const { project, environment } = context;
+  const found: SecretValue[] = [];
+  const missing: SecretRef[] = [];
+  for (const ref of bundle.secrets) {
+    const value = readSecretValue(project.root, ref.location, project.layers);
+    if (value !== undefined && value !== '') found.push({ ref, value });
+    else if (ref.required) missing.push(ref);
+  }
+  if (missing.length === 0) return found;
+  const first = missing[0]!.location;
+  const where = missing.map((ref) => `${ref.name} (${placeOf(ref)})`).join(', ');
+  const hint =
+    first.kind === 'external'
+      ? `the ${environment.name} store is external (Compose/Swarm secrets); ${commandLine} reads files-store secrets only — use a files store for local runs, or deploy with \`envplane render\``
+      : `run \`envplane setup --env ${environment.name}\` to create missing secret files, or write the value into the path shown`;
+  throw new EnvplaneError(
+    'input',
+    `${bundle.instance.id} in ${environment.name}: missing required secret(s): ${where}`,
+    {
+      hint,
+    },
+  );
+}
+
+function placeOf(ref: SecretRef): string {
+  const location = ref.location;
+  if (location.kind === 'file') return location.path;
+  if (location.kind === 'external') return `external secret ${location.name}`;
+  return `${location.file}:${location.line}`;
+}
+
+function auditName(ref: SecretRef): string {
+  return ref.tenant === undefined ? ref.name : `${ref.tenant}/${ref.name}`;
+}
