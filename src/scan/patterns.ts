@@ -41,7 +41,7 @@ const PATTERNS: Pattern[] = [
     id: 'high-entropy-assignment',
     needle: '=',
     regex:
-      /(?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})(?![A-Za-z0-9+/=_.~-])/g,
+      /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})(?![A-Za-z0-9+/=_.~-])/g,
     accept: (m) => looksRandom(m[1]!),
   },
 ];
@@ -78,6 +78,9 @@ export function shannonEntropy(text: string): number {
  */
 export function looksRandom(value: string): boolean {
   if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  // Versions, paths and dotted names are mostly punctuation between words; random tokens are mostly alphanumeric.
+  const punctuation = value.replace(/[A-Za-z0-9]/g, '').length;
+  if (punctuation > value.length * 0.15) return false;
   const hexOnly = /^[0-9a-fA-F]+$/.test(value);
   return shannonEntropy(value) >= (hexOnly ? 3.0 : 4.0);
 }
