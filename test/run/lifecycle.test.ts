@@ -1,0 +1,313 @@
+/**
+ * `envplane run` as a supervisor: exit codes pass through, signals are forwarded, the secrets directory is gone
+ * however the child ends, no secret value is on any process's command line, and argv is never shell-parsed.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { CLI, runCli, tempDir } from '../_helpers.ts';
+import { fourPlanesWithSecrets, PROBE, readReport } from './_project.ts';
+
+const RUN = ['run', '--env', 'development', '--service', 'backend', '--'];
+
+/** Starts the CLI without waiting, collecting its output. */
+function startCli(
+  args: string[],
+  cwd: string,
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out })),
+  );
+  return { child, done };
+}
+
+async function waitFor(path: string, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!existsSync(path)) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${path}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A child that records its secrets directory, then sleeps until signalled. */
+const SLEEPER = `require('node:fs').writeFileSync(process.argv[1], process.env.ENVPLANE_SECRETS_DIR); setTimeout(() => {}, 30000);`;
+
+describe('run: exit codes and cleanup', () => {
+  const { dir, canaries } = fourPlanesWithSecrets();
+  const scratch = tempDir('envplane-run-life-');
+
+  const cases: [string, string, number][] = [
+    ['normal exit', 'process.exit(0)', 0],
+    ['exit code 3 passes through', 'process.exit(3)', 3],
+    ['a crash (uncaught error) passes its code through', 'throw new Error("boom")', 1],
+    ['killed by SIGKILL: 128 + 9', 'process.kill(process.pid, "SIGKILL")', 137],
+    ['killed by SIGSEGV-like SIGABRT: 128 + 6', 'process.kill(process.pid, "SIGABRT")', 134],
+  ];
+  for (const [name, body, code] of cases)
+    test(name, () => {
+      const marker = join(scratch, `${code}.dir`);
+      const script = `require('node:fs').writeFileSync(process.argv[1], process.env.ENVPLANE_SECRETS_DIR); ${body}`;
+      const r = runCli([...RUN, process.execPath, '-e', script, marker], { cwd: dir });
+      assert.equal(r.code, code, r.stderr);
+      const secretsDir = readFileSync(marker, 'utf8');
+      assert.match(secretsDir, /envplane-run-/);
+      assert.ok(!existsSync(secretsDir), 'secrets directory left behind');
+      for (const value of Object.values(canaries)) assert.ok(!`${r.stdout}${r.stderr}`.includes(value));
+    });
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)
+    test(`envplane receiving ${signal}: forwarded to the child, directory removed, exit ${code}`, async () => {
+      const marker = join(scratch, `${signal}.dir`);
+      const { child, done } = startCli([...RUN, process.execPath, '-e', SLEEPER, marker], dir);
+      await waitFor(marker);
+      const secretsDir = readFileSync(marker, 'utf8');
+      assert.ok(existsSync(secretsDir));
+      child.kill(signal);
+      const { code: exit, out } = await done;
+      assert.equal(exit, code, out);
+      assert.ok(!existsSync(secretsDir), 'secrets directory left behind');
+    });
+
+  test('a child that handles the signal decides the exit code; envplane waits for it', async () => {
+    const marker = join(scratch, 'graceful.dir');
+    const script = `process.on('SIGTERM', () => setTimeout(() => process.exit(42), 200)); ${SLEEPER}`;
+    const { child, done } = startCli([...RUN, process.execPath, '-e', script, marker], dir);
+    await waitFor(marker);
+    const secretsDir = readFileSync(marker, 'utf8');
+    child.kill('SIGTERM');
+    const { code } = await done;
+    assert.equal(code, 42);
+    assert.ok(!existsSync(secretsDir));
+  });
+
+  test('while a child runs, no secret value is on any command line or in any environment block', async () => {
+    const marker = join(scratch, 'proc.dir');
+    const { child, done } = startCli([...RUN, process.execPath, '-e', SLEEPER, marker], dir);
+    await waitFor(marker);
+    let scanned = 0;
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmdline: string;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      scanned++;
+      for (const [name, value] of Object.entries(canaries))
+        assert.ok(
+          !cmdline.includes(value) && !cmdline.includes(value.split('/')[0]!.concat('/')),
+          `${name} in argv of ${pid}`,
+        );
+    }
+    assert.ok(scanned > 3, 'scanned too few processes');
+    // files mode: envplane's and the child's environments hold paths, never values
+    for (const pid of [child.pid, ...childrenOf(child.pid!)]) {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      for (const value of Object.values(canaries)) assert.ok(!environ.includes(value), `a value in environ of ${pid}`);
+    }
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 143);
+  });
+
+  test('stale directories of a SIGKILLed envplane are removed by the next run', async () => {
+    const marker = join(scratch, 'killed.dir');
+    const { child, done } = startCli([...RUN, process.execPath, '-e', SLEEPER, marker], dir);
+    await waitFor(marker);
+    const secretsDir = readFileSync(marker, 'utf8');
+    const grandchildren = childrenOf(child.pid!);
+    child.kill('SIGKILL'); // no cleanup can run
+    await done;
+    for (const pid of grandchildren) process.kill(pid, 'SIGKILL');
+    assert.ok(existsSync(secretsDir), 'expected the orphan to exist before the next run');
+    const r = runCli([...RUN, process.execPath, '-e', '0'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(secretsDir), 'orphaned secrets directory was not cleaned');
+  });
+});
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+describe('run: refusals, argv, modes', () => {
+  test('a required secret without a value: exit 2, names it and envplane setup, child never starts', () => {
+    const { dir } = fourPlanesWithSecrets();
+    rmSync(join(dir, 'secrets', 'postgres_password.txt'));
+    writeFileSync(join(dir, 'secrets', 'secret_key.txt'), '\n'); // empty counts as missing
+    const marker = join(tempDir(), 'started');
+    const r = runCli(
+      [...RUN, process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /postgres_password \(secrets\/postgres_password\.txt\)/);
+    assert.match(r.stderr, /secret_key/);
+    assert.match(r.stderr, /envplane setup --env development/);
+    assert.ok(!existsSync(marker), 'the child ran');
+  });
+
+  test('an optional secret without a value is simply not delivered', () => {
+    const { dir } = fourPlanesWithSecrets();
+    rmSync(join(dir, 'secrets', 'aws_access_key_id.txt'));
+    const out = join(tempDir(), 'r.json');
+    const r = runCli([...RUN, process.execPath, '-e', PROBE, out], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = readReport(out);
+    assert.ok(!('aws_access_key_id' in seen.files));
+    assert.ok('aws_secret_access_key' in seen.files);
+    assert.equal(seen.env.AWS_ACCESS_KEY_ID_FILE, process.env.AWS_ACCESS_KEY_ID_FILE);
+  });
+
+  test('an external store cannot be read locally: exit 2 with a hint', () => {
+    const { dir } = fourPlanesWithSecrets();
+    const r = runCli(['run', '--env', 'prod', '--service', 'backend', '--', process.execPath, '-e', '0'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /external secret Reactrine_postgres_password/);
+  });
+
+  test('usage errors: no command, no `--`, bad --secrets, unknown command', () => {
+    const { dir } = fourPlanesWithSecrets();
+    assert.equal(runCli(['run', '--env', 'dev', '--service', 'backend'], { cwd: dir }).code, 2);
+    assert.equal(runCli(['run', '--env', 'dev', '--service', 'backend', '--'], { cwd: dir }).code, 2);
+    const bad = runCli(['run', '--env', 'dev', '--service', 'backend', '--secrets=envs', '--', 'true'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--secrets must be/);
+    const missing = runCli([...RUN, 'no-such-command-envplane'], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /command not found: no-such-command-envplane/);
+  });
+
+  test('arguments with shell metacharacters reach the child verbatim and run nothing', () => {
+    const { dir } = fourPlanesWithSecrets();
+    const work = tempDir();
+    const out = join(work, 'r.json');
+    const hostile = [
+      `$(touch ${work}/pwned1)`,
+      `; touch ${work}/pwned2`,
+      `\`touch ${work}/pwned3\``,
+      '*',
+      '\'"',
+      '--env',
+    ];
+    const r = runCli([...RUN, process.execPath, '-e', PROBE, out, ...hostile], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readReport(out).argv, hostile);
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.startsWith('pwned')),
+      [],
+    );
+  });
+
+  test('--secrets=env: values as upper-cased variables, a warning, no directory', () => {
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const out = join(tempDir(), 'r.json');
+    const r = runCli(
+      ['run', '--env', 'dev', '--service', 'worker', '--secrets=env', '--', process.execPath, '-e', PROBE, out],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: --secrets=env puts 2 secret\(s\) in environment variables/);
+    const seen = readReport(out);
+    assert.equal(seen.env.POSTGRES_PASSWORD, canaries.postgres_password);
+    assert.equal(seen.env.OPENAI_API_KEY, canaries.openai_api_key);
+    assert.equal(seen.env.ENVPLANE_SECRETS_DIR, undefined);
+    assert.deepEqual(seen.files, {});
+    for (const value of Object.values(canaries)) assert.ok(!`${r.stdout}${r.stderr}`.includes(value));
+  });
+
+  test('a nested run does not pass the outer instance’s secret pointers on', () => {
+    const { dir } = fourPlanesWithSecrets();
+    const out = join(tempDir(), 'r.json');
+    const inner = [
+      process.execPath,
+      CLI,
+      'run',
+      '--env',
+      'dev',
+      '--service',
+      'frontend',
+      '--',
+      process.execPath,
+      '-e',
+      PROBE,
+      out,
+    ];
+    const r = runCli([...RUN, ...inner], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = readReport(out);
+    assert.equal(seen.env.ENVPLANE_SECRETS_DIR, undefined);
+    assert.equal(seen.env.POSTGRES_PASSWORD_FILE, undefined);
+    assert.equal(seen.env.VITE_API_URL, 'http://localhost:8000/api/v1');
+  });
+});
+
+describe('run --redact', () => {
+  test('values split across writes, base64, URL- and JSON-encoded are replaced on stdout and stderr', () => {
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const script = `
+      const fs = require('node:fs');
+      const v = fs.readFileSync(process.env.POSTGRES_PASSWORD_FILE, 'utf8');
+      const k = fs.readFileSync(process.env.SECRET_KEY_FILE, 'utf8');
+      process.stdout.write('split:' + v.slice(0, 9));
+      setTimeout(() => {
+        process.stdout.write(v.slice(9) + '\\n');
+        process.stdout.write('b64:' + Buffer.from(v).toString('base64') + '\\n');
+        process.stdout.write('json:' + JSON.stringify({ k }) + '\\n');
+        process.stderr.write('url:' + encodeURIComponent(k) + '\\n');
+        process.stderr.write('tail:' + k);
+      }, 300);`;
+    const r = runCli([...RUN.slice(0, -1), '--redact', '--', process.execPath, '-e', script], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^split:\[REDACTED:postgres_password\]\n/);
+    assert.match(r.stdout, /b64:\[REDACTED:postgres_password\]\n/);
+    assert.match(r.stdout, /json:\{"k":"\[REDACTED:secret_key\]"\}/);
+    assert.match(r.stderr, /url:\[REDACTED:secret_key\]\ntail:\[REDACTED:secret_key\]$/);
+    const all = `${r.stdout}${r.stderr}`;
+    for (const value of Object.values(canaries)) {
+      for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)])
+        assert.ok(!all.includes(form), 'a secret form survived');
+      assert.ok(!all.includes(value.slice(-12)), 'the second half of a split value survived');
+    }
+  });
+
+  test('with --secrets=env too; exit code still passes through', () => {
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const r = runCli(
+      [
+        ...RUN.slice(0, -1),
+        '--redact',
+        '--secrets=env',
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.POSTGRES_PASSWORD); process.exitCode = 5',
+      ],
+      { cwd: dir },
+    );
+    assert.equal(r.code, 5);
+    assert.equal(r.stdout, '[REDACTED:postgres_password]\n');
+    assert.ok(!r.stdout.includes(canaries.postgres_password!));
+  });
+});
