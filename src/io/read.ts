@@ -13,7 +13,10 @@ export function readTextIfExists(absolutePath: string, shownAs: string): string 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'EISDIR')
-      throw new EnvplaneError('input', `${shownAs} is a directory, not a file`, { location: { file: shownAs } });
+      throw new EnvplaneError('input', `${shownAs} is a directory, not a file`, {
+        location: { file: shownAs },
+        hint: 'point the manifest at a file; a layer or secret is one file',
+      });
     if (code === 'EACCES')
       throw new EnvplaneError('input', `cannot read ${shownAs}: permission denied`, {
         location: { file: shownAs },

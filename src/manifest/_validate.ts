@@ -29,9 +29,19 @@ export function validateWritten(data: unknown, file: string, positions: Record<s
       hint: 'start from `envplane init`, or write at least `project:` and `environments:`',
     });
   }
+  if (typeof data === 'object' && !Array.isArray(data))
+    for (const field of ['environments', 'keys', 'services'] as const) {
+      if (Array.isArray((data as Record<string, unknown>)[field])) {
+        const at = positionOf(positions, [field]);
+        throw new EnvplaneError('input', `${field} must be a mapping of names, not a list`, {
+          location: { file, line: at.line, column: at.column },
+          hint: `write \`${field}:\` followed by indented \`name: {...}\` entries`,
+        });
+      }
+    }
   const result = v.safeParse(ManifestSchema, data);
   if (result.success) return result.output;
-  const issue = deepest(result.issues[0]!, data);
+  const issue = deepest(result.issues[0]!);
   const keys = (issue.path ?? []).map((p) => String(p.key));
   const isUnknownField = issue.type === 'strict_object' && issue.expected === 'never';
   const at = positionOf(positions, keys);
@@ -60,15 +70,21 @@ export function validateWritten(data: unknown, file: string, positions: Record<s
   });
 }
 
-/** A union's own issue says little; descend into the branch that matches the input's shape. */
-function deepest(issue: Issue, root: unknown): Issue {
+/**
+ * A union's own issue says little; descend into the branch that matches the input's shape. Valibot keeps the paths
+ * of a union's inner issues relative to the union, so they are re-rooted here.
+ */
+function deepest(issue: Issue): Issue {
   if (issue.type !== 'union' || !issue.issues?.length) return issue;
+  const root = issue.path ?? [];
+  const rooted = issue.issues.map((i) => ({ ...i, path: [...root, ...(i.path ?? [])] }) as Issue);
   const input = issue.input;
   // A string where a string-or-mapping is allowed: the picklist branch says what the string may be.
-  const picklist = issue.issues.find((i) => i.type === 'picklist');
-  if (typeof input === 'string' && picklist) return { ...picklist, path: picklist.path ?? issue.path };
-  const objectBranch = issue.issues.filter((i) => (i.path?.length ?? 0) > (issue.path?.length ?? 0));
-  if (typeof input === 'object' && input !== null && objectBranch.length > 0) return deepest(objectBranch[0]!, root);
+  const picklist = rooted.find((i) => i.type === 'picklist');
+  if (typeof input === 'string' && picklist) return picklist;
+  const inner = rooted.filter((i) => (i.path?.length ?? 0) > root.length);
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && inner.length > 0)
+    return deepest(inner[0]!);
   return issue;
 }
 

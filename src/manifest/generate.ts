@@ -15,10 +15,12 @@ export function parseGenerate(
   const rule: GenerateRule =
     typeof written === 'string' ? (fromShortForm(written) ?? { kind: 'base64', length: -1 }) : toRule(written);
   if (rule.length === -1) return `"${written}" is not a generation rule`;
-  const bits = entropyBits(rule);
-  if (bits < 128) return `${describe(rule)} carries ${Math.floor(bits)} bits of randomness; at least 128 are required`;
+  if (typeof written !== 'string' && written.charset !== undefined && written.kind !== 'password')
+    return 'only `password` rules take a charset';
   if (rule.charset !== undefined && new Set(rule.charset).size !== [...rule.charset].length)
     return 'the charset repeats a character, which would bias the generator';
+  const bits = entropyBits(rule);
+  if (bits < 128) return `${describe(rule)} carries ${Math.floor(bits)} bits of randomness; at least 128 are required`;
   return rule;
 }
 
@@ -27,6 +29,8 @@ function fromShortForm(text: string): GenerateRule | undefined {
   if (!match) return undefined;
   const kind = match[1] as GenerateRule['kind'];
   if (kind === 'uuid' && match[2]) return undefined;
+  // Only passwords have an alphabet: `hex:abc` is a typo, not a charset.
+  if (kind !== 'password' && match[3] !== undefined) return undefined;
   return toRule({ kind, length: match[2] ? Number(match[2]) : undefined, charset: match[3] });
 }
 
