@@ -12,6 +12,7 @@ import { readTextIfExists } from '../io/read.ts';
 import type { Environment } from '../manifest/types.ts';
 import { resolveBundle } from '../resolve/bundle.ts';
 import { findEnvironment, findService, listInstances } from '../resolve/instances.ts';
+import { storeLocation } from '../resolve/secrets.ts';
 import type { Bundle, SecretLocation } from '../resolve/types.ts';
 import { locationId } from '../rules/_common.ts';
 import { parseDockerfile } from '../rules/_dockerfile.ts';
@@ -99,7 +100,7 @@ function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<str
   for (const ref of refs) {
     const id = locationId(ref.location);
     if (facts[id]) continue;
-    const fact = describeSecret(project, ref.location, ref.name);
+    const fact = describeSecret(project, ref.location, ref.name, sharedTemplate(project, ref));
     const age =
       secretAgeDays(state, ref.environment, ref.name, ref.tenant, now) ??
       (fact.exists && ref.location.kind === 'file' ? fileAgeDays(join(root, ref.location.path), now) : undefined);
@@ -114,7 +115,19 @@ function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<str
   return facts;
 }
 
-function describeSecret(project: Project, location: SecretLocation, name: string): SecretFact {
+/** A per-tenant secret may share one template for all tenants: `secrets/jira_token.txt.example`. */
+function sharedTemplate(
+  project: Project,
+  ref: { name: string; tenant: string | undefined; environment: string },
+): string | undefined {
+  const environment = project.manifest.environments.find((e) => e.name === ref.environment);
+  const key = project.manifest.keys[ref.name];
+  if (ref.tenant === undefined || !environment || !key) return undefined;
+  const location = storeLocation(environment, key);
+  return location.kind === 'file' ? `${location.path}.example` : undefined;
+}
+
+function describeSecret(project: Project, location: SecretLocation, name: string, template?: string): SecretFact {
   const { root, manifest } = project;
   const value = readSecretValue(root, location, project.layers);
   const fact: SecretFact = {
@@ -129,8 +142,10 @@ function describeSecret(project: Project, location: SecretLocation, name: string
     const path = join(root, location.path);
     const mode = modeOf(path);
     if (mode !== undefined) fact.mode = mode;
-    const example = readSecretValue(root, { kind: 'file', path: `${location.path}.example` });
-    fact.hasExample = exists(`${path}.example`);
+    const example =
+      readSecretValue(root, { kind: 'file', path: `${location.path}.example` }) ??
+      (template === undefined ? undefined : readSecretValue(root, { kind: 'file', path: template }));
+    fact.hasExample = exists(`${path}.example`) || (template !== undefined && exists(join(root, template)));
     fact.equalsExample = value !== undefined && example !== undefined && example === value;
   }
   return fact;

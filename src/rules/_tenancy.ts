@@ -2,8 +2,6 @@
  * Who owns what among tenants: a layer file made from a `{tenant}` template belongs to that tenant, and a per-tenant
  * secret's store location belongs to its tenant. Used by the isolation rules and the Compose comparison.
  */
-import { layersFor } from '../resolve/layers.ts';
-import { instanceOf } from '../resolve/instances.ts';
 import { storeLocation } from '../resolve/secrets.ts';
 import type { Environment, Manifest } from '../manifest/types.ts';
 
@@ -11,15 +9,13 @@ import type { Environment, Manifest } from '../manifest/types.ts';
 export function tenantLayers(manifest: Manifest, environments: readonly Environment[]): Map<string, string> {
   const owners = new Map<string, string>();
   for (const service of Object.values(manifest.services)) {
-    if (!service.perTenant || !service.config.some((c) => c.includes('{tenant}'))) continue;
-    for (const environment of environments)
-      for (const tenant of service.tenants) {
-        const refs = layersFor(manifest, environment, instanceOf(service.name, tenant));
-        for (const ref of refs) {
-          const index = Number(ref.from[3]);
-          if (ref.from[0] === 'services' && service.config[index]?.includes('{tenant}')) owners.set(ref.path, tenant);
-        }
-      }
+    if (!service.perTenant) continue;
+    for (const template of service.config) {
+      if (!template.includes('{tenant}')) continue;
+      for (const environment of environments)
+        for (const tenant of service.tenants)
+          owners.set(template.replaceAll('{env}', environment.name).replaceAll('{tenant}', tenant), tenant);
+    }
   }
   return owners;
 }

@@ -76,7 +76,7 @@ function checkService(context: Context, model: ComposeModel, service: ComposeSer
   if (tenants.size > 1) {
     const [first, second] = [...tenants.entries()];
     found.push({
-      message: `${service.name} is granted values of tenants ${[...tenants.keys()].join(', ')} at once`,
+      message: `${service.name} is granted values of tenants ${[...tenants.keys()].sort().join(', ')} at once`,
       location: { file: second![1].file, line: second![1].line },
       related: [{ file: first![1].file, line: first![1].line }],
       service: service.name,
