@@ -1,0 +1,134 @@
+/**
+ * The demo's steps after the copy, in order. Each one runs real CLI calls (printed first) and says how it went:
+ * ok, failed (the demo stops), skipped (a tool such as docker-compose or PostgreSQL is not installed) or
+ * unavailable (the envplane command has not landed in this build yet). Nothing is imitated.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isolationStep } from './isolation-step.ts';
+import { migrationStep } from './migration-step.ts';
+import type { Processes } from './processes.ts';
+import { envplane, type Shell, say, dim, show, shown } from './transcript.ts';
+import { spawnSync } from 'node:child_process';
+
+export type StepStatus = 'ok' | 'failed' | 'skipped' | 'unavailable';
+
+export interface Outcome {
+  status: StepStatus;
+  detail: string;
+}
+
+export interface DemoState {
+  project: string;
+  cli: string;
+  environment: string;
+  processes: Processes;
+  available: Record<string, boolean>;
+  results: unknown[];
+  summary: {
+    steps: { id: string; status: StepStatus; detail: string }[];
+    instances: Record<string, unknown>;
+    table: unknown[];
+    migration?: unknown;
+    scan?: unknown;
+  };
+}
+
+export interface Step {
+  number: number;
+  id: string;
+  title: string;
+  run(state: DemoState, shell: Shell): Promise<Outcome>;
+}
+
+const unavailable = (...commands: string[]): Outcome => ({
+  status: 'unavailable',
+  detail: `\`envplane ${commands.join('`, `envplane ')}\` not available yet in this build; step not run`,
+});
+
+export const steps: Step[] = [
+  {
+    number: 2,
+    id: 'check',
+    title: 'envplane check finds the seed’s own mistakes',
+    async run(state, shell) {
+      if (!state.available.check) return unavailable('check');
+      const r = await envplane(shell, ['check', '--env', state.environment], { lines: 24 });
+      if (r.code === 2) return { status: 'failed', detail: `check could not read the project (exit 2)` };
+      const problems =
+        r.code === 1 ? 'problems found, as expected for the seed as written' : 'no problems (unexpected)';
+      return { status: 'ok', detail: `exit ${r.code}: ${problems}` };
+    },
+  },
+  {
+    number: 3,
+    id: 'migrate',
+    title: 'migrate moves the secrets to the secret plane; setup creates what is missing; check is clean',
+    async run(state, shell) {
+      const done: string[] = [];
+      if (state.available.migrate) {
+        const r = await envplane(shell, ['migrate', '--env', state.environment], { lines: 30 });
+        if (r.code !== 0) return { status: 'failed', detail: `migrate exited ${r.code}` };
+        done.push('migrated');
+      } else say(dim('  (envplane migrate is not available yet: the secrets stay in the .env files)'));
+      if (state.available.setup) {
+        const r = await envplane(shell, ['setup', '--env', state.environment], { lines: 30 });
+        if (r.code !== 0) return { status: 'failed', detail: `setup exited ${r.code}` };
+        done.push('set up');
+      }
+      if (!state.available.migrate || !state.available.setup || !state.available.check)
+        return {
+          ...unavailable(...['migrate', 'setup', 'check'].filter((c) => !state.available[c])),
+          detail: `${done.join(', ') || 'nothing done'}; ${unavailable(...['migrate', 'setup', 'check'].filter((c) => !state.available[c])).detail}`,
+        };
+      const check = await envplane(shell, ['check', '--env', state.environment], { lines: 24 });
+      if (check.code !== 0)
+        return { status: 'failed', detail: `check is not clean after migrate and setup (exit ${check.code})` };
+      return { status: 'ok', detail: `${done.join(', ')}; check is clean (exit 0)` };
+    },
+  },
+  {
+    number: 4,
+    id: 'render',
+    title: 'render compose writes the development wiring, per tenant',
+    async run(state, shell) {
+      if (!state.available.render) return unavailable('render');
+      const before = snapshot(state.project);
+      const r = await envplane(shell, ['render', 'compose', '--env', state.environment, '--mode', 'standalone'], {
+        lines: 12,
+      });
+      if (r.code !== 0) return { status: 'failed', detail: `render exited ${r.code}` };
+      const written = changedFiles(state.project, before).filter((f) => /\.ya?ml$/.test(f));
+      if (written.length === 0) return { status: 'failed', detail: 'render wrote no compose file' };
+      const compose = '/usr/bin/docker-compose';
+      if (!existsSync(compose))
+        return { status: 'skipped', detail: `wrote ${written.join(', ')}; ${compose} not installed, not validated` };
+      for (const file of written) {
+        const args = ['-f', file, 'config', '-q'];
+        say(`${dim('$')} docker-compose ${shown(args)}`);
+        const v = spawnSync(compose, args, { cwd: state.project, encoding: 'utf8' });
+        show(`${v.stdout}${v.stderr}`, 12);
+        say(dim(`  (exit ${v.status})`));
+        if (v.status !== 0) return { status: 'failed', detail: `docker-compose rejected ${file}` };
+      }
+      return { status: 'ok', detail: `wrote ${written.join(', ')}; docker-compose config accepts it` };
+    },
+  },
+  isolationStep,
+  migrationStep,
+];
+
+/** Modification times of every file outside node_modules/.git, to see what a command wrote. */
+function snapshot(root: string, dir = '', into = new Map<string, number>()): Map<string, number> {
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (entry.name !== '.git' && entry.name !== 'node_modules') snapshot(root, rel, into);
+    } else if (entry.isFile()) into.set(rel, statSync(join(root, rel)).mtimeMs);
+  }
+  return into;
+}
+
+function changedFiles(root: string, before: Map<string, number>): string[] {
+  return [...snapshot(root)].filter(([file, mtime]) => before.get(file) !== mtime).map(([file]) => file);
+}

@@ -1,0 +1,156 @@
+/**
+ * `npm start`: the second seed's platform, live. On a fresh copy of examples/service-scoped/ in a temporary folder
+ * it runs the CLI calls a user would make — check, migrate, setup, check, render — then starts the services for
+ * real under `envplane run` (backend, one ETL worker per tenant, the frontend build), asks each one what it was
+ * given, and runs the backend's database migration against a throwaway PostgreSQL. Every command is printed before
+ * it runs; a command that has not landed yet is reported as such, never imitated. Whatever happens (failure,
+ * Ctrl-C), every process it started is stopped and every temporary file removed.
+ *
+ *   node --import tsx scripts/demo.ts [--json-summary <file>]
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Processes } from './_demo/processes.ts';
+import { bold, dim, green, hasCommand, heading, red, say, type Shell, yellow } from './_demo/transcript.ts';
+import { type DemoState, type StepStatus, steps } from './_demo/steps.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(REPO, 'dist', 'cli.mjs');
+const EXAMPLE = join(REPO, 'examples', 'service-scoped');
+const DEADLINE_MS = 120_000;
+const COMMANDS = ['check', 'migrate', 'setup', 'render', 'run', 'scan'] as const;
+
+function parseArgs(argv: string[]): { summaryFile?: string } {
+  const at = argv.indexOf('--json-summary');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    say('usage: node --import tsx scripts/demo.ts [--json-summary <file>]');
+    process.exit(0);
+  }
+  if (at === -1) return {};
+  const file = argv[at + 1];
+  if (!file) {
+    process.stderr.write('demo: --json-summary needs a file name\n');
+    process.exit(2);
+  }
+  return { summaryFile: resolve(file) };
+}
+
+const options = parseArgs(process.argv.slice(2));
+const processes = new Processes();
+const temporary: string[] = [];
+const state: DemoState = {
+  project: '',
+  cli: CLI,
+  environment: 'development',
+  processes,
+  available: {},
+  results: [],
+  summary: { steps: [], instances: {}, table: [] },
+};
+
+/** Stops every process (newest first), then removes every temporary folder. Idempotent. */
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await processes.stopAll();
+    for (const dir of temporary.reverse()) rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+function writeSummary(ok: boolean, error?: string): void {
+  if (!options.summaryFile) return;
+  const summary = {
+    ok,
+    ...(error ? { error } : {}),
+    ...state.summary,
+    available: state.available,
+    pids: [...processes.pids],
+    temporary,
+  };
+  writeFileSync(options.summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+// Last resort if something exits without the async clean-up (an uncaught error after it, process.exit elsewhere).
+process.on('exit', () => {
+  processes.killAllNow();
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    say(`\n${yellow(`${signal}: stopping everything the demo started`)}`);
+    cleanUp().then(() => {
+      writeSummary(false, signal);
+      process.exit(130);
+    });
+  });
+setTimeout(() => {
+  say(red(`\nthe demo took longer than ${DEADLINE_MS / 1000} s; stopping`));
+  cleanUp().then(() => {
+    writeSummary(false, 'timeout');
+    process.exit(1);
+  });
+}, DEADLINE_MS).unref();
+
+async function main(): Promise<boolean> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm start does)`);
+  say(bold('envplane demo: the second seed (service-scoped .env files, three tenants), end to end'));
+
+  heading(1, 'A fresh copy of examples/service-scoped/');
+  state.project = mkdtempSync(join(tmpdir(), 'envplane-demo-'));
+  temporary.push(state.project);
+  cpSync(EXAMPLE, state.project, { recursive: true });
+  say(`${dim('$')} cp -r examples/service-scoped ${state.project} && cd ${state.project}`);
+  for (const command of COMMANDS) state.available[command] = hasCommand(CLI, command);
+  const missing = COMMANDS.filter((c) => !state.available[c]);
+  if (missing.length > 0) say(yellow(`not available yet in this build: ${missing.join(', ')} (those steps say so)`));
+  record('copy', 'ok', state.project);
+
+  const shell: Shell = { cwd: state.project, cli: CLI, processes };
+  for (const step of steps) {
+    heading(step.number, step.title);
+    const outcome = await step.run(state, shell);
+    record(step.id, outcome.status, outcome.detail);
+    if (outcome.status === 'failed') {
+      say(red(`✘ ${outcome.detail}`));
+      return false;
+    }
+    const mark = outcome.status === 'ok' ? green('✔') : yellow('…');
+    say(`${mark} ${outcome.detail}`);
+  }
+  return true;
+}
+
+function record(id: string, status: StepStatus, detail: string): void {
+  state.summary.steps.push({ id, status, detail });
+}
+
+function printSummary(ok: boolean): void {
+  heading(steps.length + 2, 'Summary');
+  for (const step of state.summary.steps) {
+    const mark =
+      step.status === 'ok'
+        ? green('ok         ')
+        : step.status === 'failed'
+          ? red('FAILED     ')
+          : yellow(step.status.padEnd(11));
+    say(`  ${mark} ${step.id.padEnd(10)} ${dim(step.detail)}`);
+  }
+  say(`  ${dim(`${processes.pids.size} process(es) started and stopped; temporary files removed`)}`);
+  say(ok ? green(bold('demo finished')) : red(bold('demo failed')));
+}
+
+let ok = false;
+let failure: string | undefined;
+try {
+  ok = await main();
+} catch (error) {
+  failure = error instanceof Error ? error.message : String(error);
+  say(red(`✘ ${failure}`));
+}
+await cleanUp();
+printSummary(ok);
+writeSummary(ok, failure);
+process.exit(ok ? 0 : 1);
