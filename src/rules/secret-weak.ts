@@ -40,17 +40,24 @@ export const secretWeak: Rule = {
   hint: 'replace it with a generated value: `envplane rotate <name>` (or delete the file and run `envplane setup`)',
   run({ manifest, bundles, secrets }) {
     const found: Finding[] = [];
-    const refs = bundles.flatMap((b) => b.secrets.map((s) => ({ s, b })));
+    const refs = bundles.flatMap((b) => [
+      ...b.secrets.map((s) => ({ s: { name: s.name, location: s.location }, b, build: false })),
+      ...b.build.map((s) => ({ s: { name: s.id, location: s.location }, b, build: true })),
+    ]);
     for (const [, group] of groupBy(refs, (r) => `${r.b.environment}\0${locationId(r.s.location)}`)) {
-      const { s, b } = group[0]!;
+      const { s, b, build } = group[0]!;
       const fact = secrets[locationId(s.location)];
       if (!fact || fact.length === 0) continue;
-      const why = weakness(fact, manifest.keys[s.name]?.generate);
+      const rule = manifest.keys[s.name]?.generate;
+      const why = weakness(fact, rule);
       if (!why) continue;
       const instances = [...new Set(group.map((g) => g.b.instance.id))];
       const where = secretProblemLocation(s.location);
       found.push({
-        message: `secret ${s.name} for ${listText(instances)} in ${b.environment} ${why}`,
+        message: `${build ? 'build secret' : 'secret'} ${s.name} for ${listText(instances)} in ${b.environment} ${why}`,
+        hint: rule
+          ? `replace it with a generated value: \`envplane rotate ${s.name} --env ${b.environment}\``
+          : `put the real value in ${where ? where.file : 'the secret store'}; never the template’s`,
         ...(where ? { location: where } : {}),
         environment: b.environment,
         key: s.name,

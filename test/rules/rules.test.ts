@@ -97,6 +97,12 @@ describe('secret-weak', () => {
     assert.match(weak('Zx81-kq')[0]!.message, /has 7 characters where its rule base64:32 makes 44/);
     assert.match(weak('ab'.repeat(22))[0]!.message, /repeats too few distinct characters/);
   });
+  test('a build secret left as its template', () => {
+    const example = 'https://user:token@pypi.example/simple/\n';
+    const [p] = of(check(project({ 'secrets/pip_index_url.txt': example })), 'secret-weak');
+    assert.match(p!.message, /build secret pip_index_url for api in development equals its .example template/);
+    assert.match(p!.hint, /put the real value in secrets\/pip_index_url\.txt/);
+  });
   test('a generated value passes; a secret without a rule is judged by placeholders only', () => {
     assert.deepEqual(weak(strong()), []);
     const r = check(project({ 'secrets/wex/jira_token.txt': 'wex-7f3a9c1e2b\n' }));
