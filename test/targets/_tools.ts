@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { parse } from 'yaml';
 import { loadProject } from '../../src/project/load.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { findEnvironment, listInstances } from '../../src/resolve/instances.ts';
@@ -25,7 +24,7 @@ export interface ComposeService {
 }
 export interface ComposeConfig {
   services: Record<string, ComposeService>;
-  secrets?: Record<string, { file?: string; external?: string; name?: string }>;
+  secrets?: Record<string, { file?: string; external?: boolean; name?: string }>;
 }
 
 /** `docker-compose -f … config` as Compose v1 resolves it; fails the test when the tool is missing or refuses. */
@@ -37,9 +36,14 @@ export function composeConfig(cwd: string, files: string[]): { config: ComposeCo
     env: { PATH: process.env.PATH, HOME: cwd },
   });
   assert.equal(r.status, 0, `docker-compose config failed:\n${r.stderr}`);
-  // PyYAML writes YAML 1.1 and leaves `1e3` plain (a string there, a float in 1.2): read every scalar as the
-  // string it is — environment values are strings to Compose anyway.
-  const config = parse(r.stdout, { schema: 'failsafe' }) as ComposeConfig;
+  // PyYAML writes YAML 1.1 (`1e3` plain, U+2028 a line break): read it back with PyYAML itself, the library
+  // docker-compose runs on, so the test sees what Compose holds.
+  const json = spawnSync('python3', ['-c', 'import json,sys,yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
+    input: r.stdout,
+    encoding: 'utf8',
+  });
+  assert.equal(json.status, 0, `PyYAML could not read the config output:\n${json.stderr}`);
+  const config = JSON.parse(json.stdout) as ComposeConfig;
   // `config` prints every `$` escaped as `$$`, ready to be interpolated again.
   for (const service of Object.values(config.services))
     if (service.environment)

@@ -76,7 +76,7 @@ describe('render compose: four-planes', () => {
     const rendered = readFileSync(join(dir, 'compose.production.yml'), 'utf8');
     assertComposeSpec(parse(rendered), 'compose.production.yml');
     const { config } = assertExactBundles(dir, 'production', 'compose.production.yml');
-    assert.deepEqual(config.secrets?.postgres_password, { external: 'true', name: 'Reactrine_postgres_password' });
+    assert.deepEqual(config.secrets?.postgres_password, { external: true, name: 'Reactrine_postgres_password' });
     assert.equal(config.services.frontend?.environment?.VITE_API_URL, 'https://api.yourdomain.com/api/v1');
     assert.equal(config.services.frontend?.secrets, undefined);
   });
