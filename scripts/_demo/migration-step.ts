@@ -49,6 +49,7 @@ export const migrationStep: Step = {
       password: connection.password,
       processes: state.processes,
     });
+    state.summary.migration = { ran: false, clusterDir: cluster.dir };
     try {
       say(
         dim(
@@ -94,6 +95,7 @@ export const migrationStep: Step = {
         recordedByServer: recorded.split(','),
         tenants: Number(tenants),
         port: cluster.port,
+        clusterDir: cluster.dir,
       };
       if (!matches)
         return {

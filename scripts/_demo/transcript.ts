@@ -62,6 +62,10 @@ export async function envplane(
 export function show(text: string, limit: number): void {
   const lines = text.replace(/\n+$/, '').split('\n');
   if (lines.length === 1 && lines[0] === '') return;
+  if (limit === 0) {
+    say(dim(`  (${lines.length} lines of output, read by the demo)`));
+    return;
+  }
   for (const line of lines.slice(0, limit)) say(`  ${line}`);
   if (lines.length > limit) say(dim(`  … ${lines.length - limit} more line(s)`));
 }

@@ -1,0 +1,210 @@
+/**
+ * `npm start`'s demo, run for real: it must finish (exit 0), its isolation table must match what the manifest of
+ * examples/service-scoped says (each tenant's worker gets its own secrets and is refused the other tenants', the
+ * frontend gets none), its migration must have run against a real PostgreSQL (this test FAILS when PostgreSQL is
+ * not installed: Debian package `postgresql`), no secret value may appear in its output, and afterwards nothing it
+ * started may still run and nothing it created may still be on disk.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { parseDotenv } from '../../src/dotenv/index.ts';
+import { parseManifest } from '../../src/manifest/parse.ts';
+import { CLI, REPO, tempDir } from '../_helpers.ts';
+
+interface Cell {
+  instance: string;
+  secret: string;
+  verdict: string;
+  detail: string;
+}
+
+interface Summary {
+  ok: boolean;
+  error?: string;
+  steps: { id: string; status: string; detail: string }[];
+  available: Record<string, boolean>;
+  instances: Record<string, { pid: number; env: string[]; secretFiles: string[]; fileVars: Record<string, string> }>;
+  table: Cell[];
+  migration?: {
+    ran: boolean;
+    applied?: string[];
+    versions?: string[];
+    recordedByServer?: string[];
+    server?: string;
+    clusterDir?: string;
+  };
+  pids: number[];
+  temporary: string[];
+}
+
+const EXAMPLE = join(REPO, 'examples', 'service-scoped');
+const manifest = parseManifest(readFileSync(join(EXAMPLE, 'envplane.yaml'), 'utf8'), 'envplane.yaml');
+const tenants = manifest.tenants;
+const perTenantSecrets = Object.values(manifest.keys)
+  .filter((k) => k.plane === 'secret' && k.perTenant)
+  .map((k) => k.name);
+const sharedSecrets = Object.values(manifest.keys)
+  .filter((k) => k.plane === 'secret' && !k.perTenant)
+  .map((k) => k.name);
+
+let summary: Summary;
+let output: string;
+let status: number | null;
+let seconds: number;
+
+before(() => {
+  assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
+  const file = join(tempDir('envplane-demo-test-'), 'summary.json');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo.ts'), '--json-summary', file], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 180_000,
+  });
+  seconds = (Date.now() - started) / 1000;
+  status = r.status;
+  output = `${r.stdout}${r.stderr}`;
+  assert.ok(existsSync(file), `the demo wrote no summary (exit ${r.status}):\n${output.slice(-3000)}`);
+  summary = JSON.parse(readFileSync(file, 'utf8')) as Summary;
+});
+
+function cell(instance: string, secret: string): Cell {
+  const found = summary.table.find((c) => c.instance === instance && c.secret === secret);
+  assert.ok(found, `no table cell for ${instance} × ${secret}`);
+  return found;
+}
+
+describe('npm start (scripts/demo.ts)', () => {
+  test('finishes with exit 0, no failed step, within a minute or so', () => {
+    assert.equal(status, 0, `demo exited ${status}:\n${output.slice(-4000)}`);
+    assert.equal(summary.ok, true);
+    assert.deepEqual(
+      summary.steps.filter((s) => s.status === 'failed'),
+      [],
+    );
+    assert.ok(seconds < 90, `the demo took ${seconds} s`);
+  });
+
+  test('a step is reported unavailable only when its command really is missing from the CLI', () => {
+    for (const [command, has] of Object.entries(summary.available)) {
+      const r = spawnSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+      assert.equal(
+        r.status === 0,
+        has,
+        `envplane ${command} --help exited ${r.status}; the demo said available=${has}`,
+      );
+    }
+    for (const step of summary.steps.filter((s) => s.status === 'unavailable'))
+      assert.ok(
+        Object.values(summary.available).includes(false),
+        `${step.id} is unavailable, yet every command exists`,
+      );
+    const isolation = summary.steps.find((s) => s.id === 'isolation');
+    assert.equal(isolation?.status, 'ok', 'the isolation step must run (envplane run has landed)');
+  });
+
+  test('every tenant worker is granted its own secrets and blocked from every other tenant’s', () => {
+    assert.ok(
+      tenants.length >= 2 && perTenantSecrets.length > 0,
+      'the example must have tenants and per-tenant secrets',
+    );
+    for (const tenant of tenants) {
+      const worker = `etl@${tenant}`;
+      for (const owner of tenants)
+        for (const name of perTenantSecrets) {
+          const c = cell(worker, `${owner}/${name}`);
+          if (owner === tenant) assert.equal(c.verdict, 'granted', `${worker} must hold ${owner}/${name}: ${c.detail}`);
+          else {
+            assert.equal(c.verdict, 'blocked', `${worker} must not reach ${owner}/${name}: ${c.detail}`);
+            assert.match(c.detail, /ENOENT|no secrets dir|read other/, `${worker} tried ${owner}/${name}`);
+          }
+        }
+      // A worker's secret files carry the key names only, the same for every tenant.
+      const seen = summary.instances[worker];
+      assert.ok(seen, `no report from ${worker}`);
+      for (const name of perTenantSecrets) assert.ok(seen.secretFiles.includes(name), `${worker} lacks ${name}`);
+      assert.ok(
+        seen.env.includes('CLIENT_NAME') && !seen.env.some((n) => perTenantSecrets.includes(n)),
+        `${worker} env: ${seen.env.join(' ')}`,
+      );
+    }
+  });
+
+  test('the frontend gets no secret at all, and only its public keys', () => {
+    for (const c of summary.table.filter((x) => x.instance === 'frontend'))
+      assert.equal(c.verdict, 'not given', `frontend × ${c.secret}: ${c.detail}`);
+    const frontend = summary.instances.frontend;
+    assert.ok(frontend, 'no report from the frontend build');
+    assert.deepEqual(frontend.secretFiles, []);
+    assert.deepEqual(frontend.fileVars, {});
+    const publicKeys = Object.values(manifest.keys)
+      .filter((k) => k.plane === 'public')
+      .map((k) => k.name);
+    assert.deepEqual(
+      frontend.env.filter((n) => n !== 'PATH' && n !== 'HOME').sort(),
+      publicKeys.filter((k) => manifest.services.frontend?.uses.includes(k)).sort(),
+    );
+  });
+
+  test('the backend holds the shared secrets and no tenant’s', () => {
+    for (const name of sharedSecrets.filter((n) => manifest.services.backend?.uses.includes(n)))
+      assert.equal(cell('backend', name).verdict, 'granted');
+    for (const tenant of tenants)
+      for (const name of perTenantSecrets) assert.equal(cell('backend', `${tenant}/${name}`).verdict, 'not given');
+    assert.equal(
+      summary.table.filter((c) => c.verdict === 'LEAK' || c.verdict === 'MISSING').length,
+      0,
+      'no LEAK or MISSING cell anywhere',
+    );
+  });
+
+  test('the migration ran against a real PostgreSQL (install Debian package `postgresql` if this fails)', () => {
+    const step = summary.steps.find((s) => s.id === 'database');
+    assert.equal(step?.status, 'ok', `database step: ${step?.status}: ${step?.detail}`);
+    const m = summary.migration;
+    assert.ok(m?.ran, 'the migration did not run');
+    assert.match(m.server ?? '', /^\d+(\.\d+)?/, 'the server version comes from the server');
+    const files = readdirSync(join(EXAMPLE, 'services', 'backend', 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.replace(/\.sql$/, ''))
+      .sort();
+    assert.deepEqual(m.applied, files, 'a fresh database gets every migration');
+    assert.deepEqual(m.recordedByServer, files, 'the server records every version');
+  });
+
+  test('no secret value of the example appears in the demo’s output', () => {
+    const secretNames = new Set([...perTenantSecrets, ...sharedSecrets]);
+    const values: string[] = [];
+    for (const file of readdirSync(EXAMPLE).filter((f) => f.startsWith('.env') && !f.endsWith('.example'))) {
+      const parsed = parseDotenv(readFileSync(join(EXAMPLE, file), 'utf8'), { file });
+      for (const [key, value] of Object.entries(parsed))
+        if (secretNames.has(key) && value.length >= 8) values.push(value);
+    }
+    assert.ok(values.length >= 9, `the example's env files hold the seed's secrets (found ${values.length})`);
+    for (const value of values) assert.ok(!output.includes(value), 'a secret value of the example was printed');
+  });
+
+  test('afterwards nothing it started still runs and nothing it created is left on disk', () => {
+    assert.ok(summary.pids.length >= 6, `recorded pids: ${summary.pids.join(' ')}`);
+    for (const pid of summary.pids) {
+      const cmdline = existsSync(`/proc/${pid}`)
+        ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+        : '';
+      assert.equal(existsSync(`/proc/${pid}`), false, `pid ${pid} is still running: ${cmdline.slice(0, 120)}`);
+    }
+    assert.ok(summary.temporary.length > 0);
+    for (const dir of [...summary.temporary, ...(summary.migration?.clusterDir ? [summary.migration.clusterDir] : [])])
+      assert.equal(existsSync(dir), false, `${dir} is still there`);
+    const runDirs = existsSync('/dev/shm') ? readdirSync('/dev/shm') : [];
+    for (const pid of summary.pids)
+      assert.equal(
+        runDirs.filter((d) => d.startsWith(`envplane-run-${pid}-`)).length,
+        0,
+        `a secrets dir of pid ${pid} is left in /dev/shm`,
+      );
+  });
+});
