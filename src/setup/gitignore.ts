@@ -41,15 +41,15 @@ export function completeGitignore(
   // A negation only works after the pattern it undoes: when a pattern is added, the negations after it come again.
   const firstAdded = wanted.indexOf(missing[0]!);
   const added = wanted.filter((l, i) => missing.includes(l) || (i > firstAdded && l.startsWith('!')));
-  const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
-  const end = lines.lastIndexOf(BLOCK_END);
-  if (end !== -1 && lines.lastIndexOf(BLOCK_START) !== -1 && lines.lastIndexOf(BLOCK_START) < end) {
-    lines.splice(end, 0, ...added);
-  } else {
-    if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
-    lines.push(BLOCK_START, ...added, BLOCK_END);
-  }
-  return { text: `${lines.join('\n')}\n`, added };
+  // The file is extended, never rewritten: existing bytes (and line endings) stay as they were.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const block = added.map((l) => l + eol).join('');
+  const endAt = text.lastIndexOf(`${eol}${BLOCK_END}`);
+  if (endAt !== -1 && text.lastIndexOf(BLOCK_START) !== -1 && text.lastIndexOf(BLOCK_START) < endAt)
+    return { text: text.slice(0, endAt + eol.length) + block + text.slice(endAt + eol.length), added };
+  const base = text === '' || text.endsWith('\n') ? text : text + eol;
+  const gap = base === '' || base.endsWith(`${eol}${eol}`) ? '' : eol;
+  return { text: `${base}${gap}${BLOCK_START}${eol}${block}${BLOCK_END}${eol}`, added };
 }
 
 function depth(path: string): number {
