@@ -40,6 +40,7 @@ export function parseComposeText(text: string, file: string): ComposeModel {
       file,
       line: line(at),
       complete: service.image !== undefined || service.build !== undefined,
+      builds: service.build !== undefined && service.build !== null,
       envFiles: envFiles(service.env_file, [...at, 'env_file'], file, line, fail),
       environment: environment(service.environment, [...at, 'environment'], file, line, fail),
       secrets: serviceSecrets(service.secrets, [...at, 'secrets'], file, line, fail),
@@ -182,6 +183,7 @@ function mergeService(base: ComposeService, over: ComposeService): ComposeServic
   return {
     ...base,
     complete: base.complete || over.complete,
+    builds: base.builds || over.builds,
     envFiles: [...base.envFiles.filter((e) => !over.envFiles.some((o) => o.path === e.path)), ...over.envFiles],
     environment: mergeBy(base.environment, over.environment, (v) => v.key),
     secrets: mergeBy(base.secrets, over.secrets, (s) => s.source),

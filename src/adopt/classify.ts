@@ -48,8 +48,17 @@ const DOUBTFUL_WORDS = new Set([
   'PIN',
 ]);
 
-/** Words after which the value is where something is, not the thing: `POSTGRES_PASSWORD_FILE`, `SSL_KEY_PATH`. */
-const POINTER_WORDS = new Set(['FILE', 'PATH', 'DIR']);
+/**
+ * Words that, after a secret word, make the name about a property of the secret rather than the secret itself:
+ * `ACCESS_TOKEN_EXPIRE_MINUTES`, `POSTGRES_PASSWORD_FILE`, `PASSWORD_MIN_LENGTH`, `TOKEN_URL`.
+ */
+const PROPERTY_WORDS = new Set(
+  (
+    'FILE PATH DIR EXPIRE EXPIRES EXPIRY EXPIRATION TTL LIFETIME MINUTES SECONDS HOURS DAYS TIMEOUT LENGTH SIZE ' +
+    'ALGORITHM ALG TYPE HEADER NAME URL URI ENDPOINT ISSUER AUDIENCE ENABLED DISABLED COUNT MAX MIN LIMIT PREFIX ' +
+    'VERSION FORMAT REGION MODE POLICY LOCATION ROTATION'
+  ).split(' '),
+);
 
 /** Public halves of key pairs. */
 const PUBLIC_WORDS = new Set(['PUBLIC', 'PUBLISHABLE']);
@@ -82,10 +91,15 @@ export function classifyKey(name: string, value?: string): Classification {
   if (prefix) return { plane: 'public', reason: `prefix ${prefix} is inlined into browser bundles`, certain: true };
 
   const words = nameWords(name);
-  const last = words[words.length - 1];
-  const secretWord = words.find((w) => SECRET_WORDS.has(w));
-  if (secretWord && last && POINTER_WORDS.has(last))
-    return { plane: 'config', reason: `the name ends in ${last}: it points at a secret, it is not one`, certain: true };
+  const at = words.findIndex((w) => SECRET_WORDS.has(w));
+  const secretWord = at === -1 ? undefined : words[at];
+  const property = at === -1 ? undefined : words.slice(at + 1).find((w) => PROPERTY_WORDS.has(w));
+  if (secretWord && property)
+    return {
+      plane: 'config',
+      reason: `the name is about a ${secretWord}'s ${property}, not the ${secretWord} itself`,
+      certain: true,
+    };
   if (secretWord && words.some((w) => PUBLIC_WORDS.has(w)))
     return { plane: 'config', reason: 'the name says it is the public half of a key pair', certain: true };
   if (secretWord) return { plane: 'secret', reason: `the name contains the word ${secretWord}`, certain: true };

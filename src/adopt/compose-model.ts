@@ -44,6 +44,8 @@ export interface ComposeService {
   line: number;
   /** `image:` or `build:` is set: the service is complete on its own (not only an override). */
   complete: boolean;
+  /** `build:` is set: the image is built here, so build secrets apply. */
+  builds: boolean;
   envFiles: ComposeEnvFile[];
   environment: ComposeVariable[];
   secrets: ComposeServiceSecret[];

@@ -53,6 +53,10 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
   if (!manifest.environments.find((e) => e.name === environment.name)?.config.includes(target))
     edits.push({ kind: 'add-layer', environment: environment.name, path: target });
   const targetEntries = parseLayer(input.read(target));
+  // What the environment's layers already give each key (the last setting wins), to skip keys that need no move.
+  const envSettings = new Map<string, { file: string; value: string }>();
+  for (const layer of [...environment.config.filter((p) => p !== target), target])
+    for (const e of parseLayer(input.read(layer))) envSettings.set(e.key, { file: layer, value: e.value });
   const appended: [string, string][] = [];
   const grants: { uses: string[]; build: string[] } = { uses: [], build: [] };
   const secretDirs = new Set<string>();
@@ -120,9 +124,13 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
     } else {
       move.to = target;
       const existing = targetEntries.filter((e) => e.key === key).pop();
-      if (existing && existing.value === entry.value) move.status = 'already there';
-      else if (existing) throw conflict(key, source, entry.line, `${target}:${existing.line}`);
-      else appended.push([key, entry.value]);
+      const effective = envSettings.get(key);
+      if (existing && existing.value !== entry.value)
+        throw conflict(key, source, entry.line, `${target}:${existing.line}`);
+      if (effective && effective.value === entry.value) {
+        move.status = 'already there';
+        move.to = effective.file;
+      } else if (!existing) appended.push([key, entry.value]);
       grants.uses.push(name);
     }
     if (!declared) {

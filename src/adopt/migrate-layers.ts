@@ -100,6 +100,7 @@ export function planLayerMigration(input: LayerMigrationInput): MigrationPlan {
     }
     steps.push({ op: 'write', kind: 'layer', path: file, contents: rewritten });
     for (const example of exampleFiles(manifest, file)) {
+      if (steps.some((s) => s.path === example)) continue;
       const exampleText = input.read(example);
       if (exampleText === undefined) continue;
       const out = removeKeys(exampleText, parseDotenvEntries(exampleText, { lookup: {}, file: example }), keys);

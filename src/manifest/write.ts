@@ -117,9 +117,10 @@ function flow<T>(node: T): T {
   return node;
 }
 
-/** Lists and small maps inside an environment or service read best on one line each. */
+/** Short lists and small maps inside an environment or service read best on one line; long lists one per line. */
 function flowChildren(map: YAMLMap): void {
-  for (const item of map.items) if (isSeq(item.value) || isMap(item.value)) flow(item.value);
+  for (const item of map.items)
+    if (isMap(item.value) || (isSeq(item.value) && item.value.items.length <= 6)) flow(item.value);
 }
 
 /** Drops undefined fields and empty lists so the written manifest says only what it needs to. */

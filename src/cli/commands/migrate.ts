@@ -1,0 +1,196 @@
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { defineCommand } from 'citty';
+import { planFileMigration } from '../../adopt/migrate-file.ts';
+import { planLayerMigration } from '../../adopt/migrate-layers.ts';
+import { type MigrationPlan, orderSteps } from '../../adopt/migration.ts';
+import { classifyKey } from '../../adopt/classify.ts';
+import { parseDotenvEntries } from '../../dotenv/index.ts';
+import { EnvplaneError } from '../../errors.ts';
+import { readTextIfExists } from '../../io/read.ts';
+import type { Plane } from '../../manifest/types.ts';
+import { editManifest } from '../../manifest/write.ts';
+import { findProjectRoot, loadProject, MANIFEST_FILE } from '../../project/load.ts';
+import { findEnvironment } from '../../resolve/instances.ts';
+import { dirArg, envArg, jsonArg } from '../_args.ts';
+import { required } from '../_context.ts';
+import { style } from '../_style.ts';
+import { applyJournaled, finishInterrupted } from './_migrate-apply.ts';
+
+export default defineCommand({
+  meta: {
+    name: 'migrate',
+    description: 'Move secrets out of a legacy .env file or out of config layers into the secret store',
+  },
+  args: {
+    file: {
+      type: 'positional',
+      required: false,
+      description: 'Legacy env file to split (e.g. .env.development); without it, every secret found in a config layer',
+    },
+    ...envArg,
+    service: {
+      type: 'string',
+      alias: 's',
+      description: 'Service that is granted the migrated keys (default: the only service, if there is one)',
+      valueHint: 'service',
+    },
+    'dry-run': { type: 'boolean', description: 'Print the plan and write nothing (default: false)' },
+    'remove-old': {
+      type: 'boolean',
+      description:
+        'Remove the legacy file once every key has moved, and keep no .bak of rewritten layers (default: false)',
+    },
+    ...jsonArg,
+    ...dirArg,
+  },
+  async run({ args }) {
+    const root = findProjectRoot(args.dir ?? process.cwd());
+    const resumed = args['dry-run'] ? undefined : finishInterrupted(root);
+    const envName = required(args.env, 'env', 'name the environment to migrate into, e.g. --env development');
+    const project = loadProject({ dir: root, lookup: {}, environment: envName, requireLayers: false });
+    const environment = findEnvironment(project.manifest, envName);
+    const read = (path: string) => readTextIfExists(join(root, path), path);
+    const manifestText = read(MANIFEST_FILE) ?? '';
+    const removeOld = args['remove-old'] === true;
+
+    let plan: MigrationPlan;
+    if (args.file !== undefined && args.file !== '') {
+      const source = projectPath(root, args.file);
+      const text = read(source);
+      if (text === undefined)
+        throw new EnvplaneError('usage', `${source} does not exist`, { hint: 'name the legacy env file to migrate' });
+      const layered = project.manifest.environments.some((e) => e.config.includes(source));
+      if (layered || Object.values(project.manifest.services).some((s) => s.config.includes(source)))
+        throw new EnvplaneError('usage', `${source} is a config layer of ${MANIFEST_FILE}`, {
+          hint: `run \`envplane migrate --env ${envName}\` without a file: it moves the secrets out of every layer`,
+        });
+      const entries = parseDotenvEntries(text, { lookup: {}, file: source });
+      const probe = parseDotenvEntries(text, { lookup: () => '\u0001', file: source });
+      const interpolated = new Set(entries.filter((e, i) => probe[i]?.value !== e.value).map((e) => e.key));
+      const answers = await askDoubtful(entries, project.manifest.keys);
+      plan = planFileMigration({
+        manifest: project.manifest,
+        manifestText,
+        environment,
+        ...(args.service ? { service: args.service } : {}),
+        source,
+        entries,
+        interpolated,
+        removeOld,
+        answers,
+        read,
+      });
+    } else {
+      plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
+    }
+    const live = plan.manifestEdits.filter((e) => editChanges(e, project.manifest));
+    if (live.length > 0) {
+      const next = editManifest(manifestText, live, MANIFEST_FILE);
+      if (next !== manifestText)
+        plan.steps = orderSteps([
+          ...plan.steps,
+          { op: 'write', kind: 'manifest', path: MANIFEST_FILE, contents: next },
+        ]);
+    }
+    const dryRun = args['dry-run'] === true;
+    if (!dryRun && plan.steps.length > 0) applyJournaled(root, plan.steps);
+    process.stdout.write(
+      args.json ? `${JSON.stringify(planJson(plan, dryRun, resumed), null, 2)}\n` : planText(plan, dryRun, resumed),
+    );
+  },
+});
+
+/** The file argument, relative to the project root; it must be inside the project. */
+function projectPath(root: string, file: string): string {
+  const path = relative(root, resolve(process.cwd(), file));
+  if (path === '' || path.startsWith('..') || isAbsolute(path))
+    throw new EnvplaneError('usage', `${file} is outside the project`, { hint: `migrate files inside ${root}` });
+  return path.split('\\').join('/');
+}
+
+function editChanges(
+  edit: MigrationPlan['manifestEdits'][number],
+  manifest: { keys: object; services: Record<string, { uses: string[]; build: string[] }> },
+): boolean {
+  if (edit.kind === 'add-key') return !(edit.name in manifest.keys);
+  if (edit.kind === 'add-layer') return true;
+  const service = manifest.services[edit.service];
+  const have = edit.kind === 'add-uses' ? service?.uses : service?.build;
+  return edit.names.some((n) => !have?.includes(n));
+}
+
+/** On a terminal, asks about keys the classifier could not decide; elsewhere they stay config (with a warning). */
+async function askDoubtful(
+  entries: readonly { key: string; value: string }[],
+  declared: Record<string, unknown>,
+): Promise<Record<string, Plane>> {
+  const answers: Record<string, Plane> = {};
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return answers;
+  const doubtful = [...new Set(entries.map((e) => e.key))].filter(
+    (k) => !(k in declared) && !classifyKey(k, entries.filter((e) => e.key === k).pop()?.value).certain,
+  );
+  if (doubtful.length === 0) return answers;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    for (const key of doubtful) {
+      const reply = (await rl.question(`Is ${key} a [s]ecret, [c]onfig or [p]ublic (browser) value? [c] `)).trim();
+      answers[key] = reply.startsWith('s') ? 'secret' : reply.startsWith('p') ? 'public' : 'config';
+    }
+  } finally {
+    rl.close();
+  }
+  return answers;
+}
+
+function planJson(plan: MigrationPlan, dryRun: boolean, resumed: number | undefined) {
+  return {
+    environment: plan.environment,
+    source: plan.source ?? null,
+    applied: !dryRun && plan.steps.length > 0,
+    dryRun,
+    resumedSteps: resumed ?? 0,
+    moves: plan.moves.map((m) => ({
+      key: m.key,
+      from: m.from,
+      plane: m.plane,
+      name: m.name,
+      to: m.to,
+      tenant: m.tenant ?? null,
+      status: m.status,
+      reason: m.reason,
+    })),
+    // Paths and kinds only: the contents hold secret values.
+    steps: plan.steps.map((s) => ({ op: s.op, kind: s.kind, path: s.path })),
+    warnings: plan.warnings,
+  };
+}
+
+function planText(plan: MigrationPlan, dryRun: boolean, resumed: number | undefined): string {
+  const lines: string[] = [];
+  if (resumed !== undefined) lines.push(style.yellow(`finished an interrupted migration (${resumed} steps)`), '');
+  const title = plan.source ? `${plan.source} → ${plan.environment}` : `secrets in config layers → ${plan.environment}`;
+  const verb = dryRun ? 'Plan (dry run, nothing written)' : plan.steps.length === 0 ? 'Nothing to change' : 'Migrated';
+  lines.push(style.bold(`${verb}: ${title}`));
+  const width = Math.max(0, ...plan.moves.map((m) => m.key.length));
+  for (const m of plan.moves) {
+    const name = m.name === m.key ? '' : ` as ${m.name}`;
+    const status = m.status === 'moved' ? '' : style.dim(` (${m.status})`);
+    const where = `${m.from.file}:${m.from.line}`;
+    lines.push(
+      `  ${m.key.padEnd(width)}  ${m.plane.padEnd(6)} → ${m.to}${name}${status}  ${style.dim(`${where}; ${m.reason}`)}`,
+    );
+  }
+  if (plan.moves.length === 0) lines.push(style.dim('  nothing to migrate'));
+  if (plan.steps.length > 0) {
+    lines.push('', style.bold(dryRun ? 'Would write, in this order:' : 'Wrote, in this order:'));
+    for (const s of plan.steps) lines.push(`  ${s.op === 'remove' ? 'remove' : s.kind.padEnd(9)} ${s.path}`);
+  }
+  for (const w of plan.warnings) lines.push(`${style.yellow('warning')}: ${w}`);
+  if (plan.source && !dryRun && !plan.steps.some((s) => s.op === 'remove'))
+    lines.push(
+      '',
+      `Next: point docker-compose.yml at the new files (\`envplane render compose\`), test, then delete ${plan.source} (or run again with --remove-old).`,
+    );
+  return `${lines.join('\n')}\n`;
+}
