@@ -19,10 +19,7 @@ export function renderGitlab(options: CiOptions): Rendering {
       image: 'docker:27',
       services: ['docker:27-dind'],
       variables: { DOCKER_BUILDKIT: '1' },
-      script: [
-        ...build.variables.map((v) => `test -n "$${v}" || echo "${v} is not set in CI/CD variables"`),
-        build.command,
-      ],
+      script: [build.command],
     };
   const contents = yamlComment(generatedHeader(options.command)) + toYaml(document as never);
   return { files: [{ path: options.path ?? '.gitlab-ci.envplane.yml', contents }], warnings: [] };

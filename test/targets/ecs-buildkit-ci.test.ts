@@ -1,0 +1,161 @@
+/** ECS fragments (ARNs checked against the shapes ECS accepts), BuildKit wiring and CI files: never a value. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { EnvplaneError } from '../../src/errors.ts';
+import { checkValueFrom } from '../../src/targets/_arn.ts';
+import { copyExample, runCli } from '../_helpers.ts';
+import { bundlesOf, fillSecretFiles } from './_tools.ts';
+
+const AWS = ['--region', 'eu-west-1', '--account', '123456789012'];
+
+interface Container {
+  name: string;
+  environment: { name: string; value: string }[];
+  secrets: { name: string; valueFrom: string }[];
+}
+
+function ecs(dir: string, args: string[]): Container[] {
+  const r = runCli(['render', 'ecs', ...args], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).containerDefinitions;
+}
+
+describe('render ecs', () => {
+  it('environment holds config only; secrets are valueFrom ARNs of the store names', () => {
+    const dir = copyExample('four-planes');
+    const [backend] = ecs(dir, ['--env', 'prod', ...AWS]);
+    const bundle = bundlesOf(dir, 'production').find((b) => b.instance.slug === 'backend')!;
+    assert.deepEqual(
+      backend!.environment,
+      bundle.config.filter((c) => c.value !== undefined).map((c) => ({ name: c.key, value: c.value })),
+    );
+    assert.deepEqual(backend!.secrets[0], {
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Reactrine_postgres_password',
+    });
+    assert.equal(backend!.secrets.length, 5);
+  });
+
+  it('accepts json-key/version forms and SSM, refuses other shapes and a missing --region', () => {
+    const dir = copyExample('four-planes');
+    const jsonKey = ecs(dir, [
+      '--env',
+      'prod',
+      ...AWS,
+      '--arn-template',
+      'arn:aws:secretsmanager:{region}:{account}:secret:{prefix}all:{name}:AWSCURRENT:',
+    ]);
+    assert.equal(
+      jsonKey[0]!.secrets[0]!.valueFrom,
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Reactrine_all:postgres_password:AWSCURRENT:',
+    );
+    const ssm = ecs(dir, ['--env', 'prod', '--arn-template', '/reactrine/prod/{name}']);
+    assert.equal(ssm[0]!.secrets[0]!.valueFrom, '/reactrine/prod/postgres_password');
+    const ssmArn = ecs(dir, [
+      '--env',
+      'prod',
+      ...AWS,
+      '--arn-template',
+      'arn:aws:ssm:{region}:{account}:parameter/{secret}',
+    ]);
+    assert.equal(
+      ssmArn[0]!.secrets[0]!.valueFrom,
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/Reactrine_postgres_password',
+    );
+    for (const bad of [
+      'arn:aws:secretsmanager:{region}:{account}:secret:{secret}:k',
+      'arn:aws:secretsmanager:{region}:{account}:secret:{secret}:a:b:c:d',
+      'arn:aws:s3:::bucket/{name}',
+      'has space {name}',
+    ]) {
+      const r = runCli(['render', 'ecs', '--env', 'prod', ...AWS, '--arn-template', bad], { cwd: dir });
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /not an ARN or parameter name ECS accepts/);
+    }
+    const noRegion = runCli(['render', 'ecs', '--env', 'prod'], { cwd: dir });
+    assert.equal(noRegion.code, 2);
+    assert.match(noRegion.stderr, /needs --region/);
+    assert.throws(() => checkValueFrom('arn:aws:secretsmanager:eu-west-1:12345:secret:x', 'x'), EnvplaneError);
+    checkValueFrom('arn:aws:secretsmanager:us-gov-west-1:123456789012:secret:a/b_c+=.@-', 'x');
+  });
+
+  it('per-tenant secrets point at each tenant’s own secret, and no value is printed', () => {
+    const dir = copyExample('service-scoped');
+    const containers = ecs(dir, [
+      '--env',
+      'dev',
+      ...AWS,
+      '--arn-template',
+      'arn:aws:secretsmanager:{region}:{account}:secret:pulse/{tenant}/{name}',
+    ]);
+    const wex = containers.find((c) => c.name === 'etl-wex')!;
+    assert.ok(wex.secrets.some((s) => s.name === 'JIRA_TOKEN' && s.valueFrom.endsWith(':secret:pulse/wex/JIRA_TOKEN')));
+    assert.ok(!wex.secrets.some((s) => /techcorp|acme/.test(s.valueFrom)));
+    const text = JSON.stringify(containers);
+    for (const leaked of ['wex-jira-api-token', 'backend-jwt-secret', 'wex-etl-encryption-key'])
+      assert.ok(!text.includes(leaked));
+  });
+});
+
+describe('render buildkit', () => {
+  it('prints the syntax line, RUN mounts and docker build --secret arguments, never a value', () => {
+    const dir = copyExample('four-planes');
+    const canaries = fillSecretFiles(dir, bundlesOf(dir, 'development'));
+    const dev = runCli(['render', 'buildkit', '--env', 'dev'], { cwd: dir });
+    assert.equal(dev.code, 0, dev.stderr);
+    assert.match(dev.stdout, /^# syntax=docker\/dockerfile:1\.7$/m);
+    assert.match(dev.stdout, /^RUN --mount=type=secret,id=pip_extra_index_url,required=false /m);
+    assert.match(
+      dev.stdout,
+      /docker build --secret id=pip_extra_index_url,src=secrets\/pip_extra_index_url\.txt -t reactrine\/backend:latest \.\/services\/backend/,
+    );
+    // The example's own Dockerfile mounts the same id the same way.
+    const dockerfile = readFileSync(join(dir, 'services/backend/Dockerfile'), 'utf8');
+    assert.ok(dockerfile.includes('RUN --mount=type=secret,id=pip_extra_index_url,required=false'));
+    assert.ok(dockerfile.startsWith('# syntax=docker/dockerfile:1.7'));
+    for (const v of canaries.values()) assert.ok(!dev.stdout.includes(v));
+    const prod = runCli(['render', 'buildkit', '--env', 'prod'], { cwd: dir });
+    assert.match(prod.stdout, /--secret id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL/);
+    assert.doesNotMatch(prod.stdout, /src=/);
+  });
+});
+
+describe('render ci', () => {
+  it('github: a gate job and BuildKit builds fed from the repository secret store', () => {
+    const dir = copyExample('four-planes');
+    const r = runCli(['render', 'ci', 'github', '--env', 'prod'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/envplane.yml'), 'utf8'));
+    const gate = workflow.jobs['envplane-gate'].steps.map((s: { run?: string }) => s.run).filter(Boolean);
+    assert.ok(gate.includes('npx envplane check'));
+    assert.ok(gate.includes('npx envplane render compose --env production --mode standalone --check'));
+    const build = workflow.jobs['build-backend'];
+    assert.equal(build.needs, 'envplane-gate');
+    assert.equal(build.steps[1].env.PIP_EXTRA_INDEX_URL, '${{ secrets.PIP_EXTRA_INDEX_URL }}');
+    assert.equal(
+      build.steps[1].run,
+      'docker build --secret id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL -t reactrine/backend:latest ./services/backend',
+    );
+    assert.ok(workflow.on.push !== undefined, '`on` stays a string key, not YAML 1.1 true');
+    assert.equal(runCli(['render', 'ci', 'github', '--env', 'prod', '--check'], { cwd: dir }).code, 0);
+  });
+
+  it('gitlab: the same gate and builds, variables from CI/CD settings', () => {
+    const dir = copyExample('four-planes');
+    assert.equal(runCli(['render', 'ci', 'gitlab', '--env', 'prod'], { cwd: dir }).code, 0);
+    const ci = parse(readFileSync(join(dir, '.gitlab-ci.envplane.yml'), 'utf8'));
+    assert.deepEqual(ci['envplane-gate'].script, [
+      'npm ci',
+      'npx envplane check',
+      'npx envplane render compose --env production --mode standalone --check',
+    ]);
+    assert.deepEqual(ci['build-worker'].script, [
+      'docker build --secret id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL -t reactrine/worker:latest ./services/worker',
+    ]);
+    assert.equal(runCli(['render', 'ci', 'circle', '--env', 'prod'], { cwd: dir }).code, 2);
+    assert.equal(runCli(['render', 'nope', '--env', 'prod'], { cwd: dir }).code, 2);
+  });
+});
