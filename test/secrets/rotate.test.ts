@@ -83,7 +83,7 @@ describe('rotate', () => {
       [['rotate', 'POSTGRES_USER', '--env', 'dev'], /not a secret/],
       [['rotate', 'postgres_password', '--env', 'dev', '--tenant', 'wex'], /not per tenant/],
       [['rotate', 'postgres_password', '--env', 'dev', '--rollback', '--from-stdin'], /do not go together/],
-      [['rotate', '--env', 'dev'], /missing --secret/],
+      [['rotate', '--env', 'dev'], /missing the secret to rotate/],
     ];
     const before = hashTree(dir);
     for (const [args, message] of cases) {

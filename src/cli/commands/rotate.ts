@@ -26,20 +26,24 @@ export default defineCommand({
     secret: { type: 'positional', description: 'Secret name, e.g. postgres_password', required: false },
     env: { type: 'string', alias: 'e', description: 'Environment name or alias (required)', valueHint: 'env' },
     tenant: { type: 'string', alias: 't', description: 'Tenant, for a per-tenant secret', valueHint: 'tenant' },
-    fromStdin: {
+    'from-stdin': {
       type: 'boolean',
       description:
         'Read the new value from stdin (one trailing newline dropped) instead of generating it (default: false)',
     },
     rollback: { type: 'boolean', description: 'Put back the value the last rotation replaced (default: false)' },
-    dryRun: { type: 'boolean', description: 'Say what would change and write nothing (default: false)' },
+    'dry-run': { type: 'boolean', description: 'Say what would change and write nothing (default: false)' },
     ...jsonArg,
     ...dirArg,
   },
   run({ args }) {
-    const name = required(args.secret, 'secret', 'name the secret: envplane rotate <secret> --env <env>');
+    const name = args.secret;
+    if (!name)
+      throw new EnvplaneError('usage', 'missing the secret to rotate', {
+        hint: 'envplane rotate <secret> --env <env> (see envplane rotate --help)',
+      });
     const envName = required(args.env, 'env', 'name an environment, e.g. --env development');
-    if (args.rollback && args.fromStdin)
+    if (args.rollback && args['from-stdin'])
       throw new EnvplaneError('usage', '--rollback and --from-stdin do not go together', {
         hint: 'a rollback puts back the previous value; it takes no new one',
       });
@@ -67,14 +71,14 @@ export default defineCommand({
 
     let value: string | undefined;
     if (!args.rollback) {
-      if (args.fromStdin) value = readValueFromStdin();
+      if (args['from-stdin']) value = readValueFromStdin();
       else if (!key.generate)
         throw new EnvplaneError('usage', `${key.name} has no generation rule; pass the new value with --from-stdin`, {
           hint: `e.g. \`pbpaste | envplane rotate ${key.name} --env ${environment.name} --from-stdin\` (never as an argument: argv is visible to every user)`,
         });
     }
     const action = args.rollback ? 'rollback' : 'rotate';
-    if (!args.dryRun)
+    if (!args['dry-run'])
       withLock(project.root, () => {
         if (args.rollback) rollbackFile(project.root, file);
         else rotateFile(project.root, file, value ?? generateValue(key.generate!));
@@ -90,14 +94,14 @@ export default defineCommand({
         appendAudit(project.root, { command: 'rotate', action, environment: environment.name, secrets: [shown] });
       });
     const result = {
-      dryRun: Boolean(args.dryRun),
+      dryRun: Boolean(args['dry-run']),
       action,
       environment: environment.name,
       secret: key.name,
       tenant: tenant ?? null,
       path: file.path,
       previous: args.rollback ? null : file.path + PREVIOUS_SUFFIX,
-      source: args.rollback ? 'previous' : args.fromStdin ? 'stdin' : 'generated',
+      source: args.rollback ? 'previous' : args['from-stdin'] ? 'stdin' : 'generated',
     };
     if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(rotateText(result));

@@ -22,7 +22,7 @@ export default defineCommand({
       description: 'Environment name or alias (default: every environment)',
       valueHint: 'env',
     },
-    dryRun: { type: 'boolean', description: 'Show the plan and write nothing (default: false)' },
+    'dry-run': { type: 'boolean', description: 'Show the plan and write nothing (default: false)' },
     ...jsonArg,
     ...dirArg,
   },
@@ -38,7 +38,7 @@ export default defineCommand({
     // A first plan without the lock: a dry run, a refusal or nothing to do leave the disk exactly as it was.
     let plan: SetupPlan = makePlan();
     const work = plan.actions.length > 0 || hasStaleTemps(project.root, plan.dirs);
-    if (!args.dryRun && work)
+    if (!args['dry-run'] && work)
       // Planned again under the lock: a concurrent run must not generate a value this one then overwrites.
       plan = withLock(project.root, () => {
         const made = makePlan();
@@ -47,8 +47,8 @@ export default defineCommand({
       });
     process.stdout.write(
       args.json
-        ? `${JSON.stringify(setupJson(plan, Boolean(args.dryRun), removedTemps), null, 2)}\n`
-        : setupText(plan, Boolean(args.dryRun), removedTemps),
+        ? `${JSON.stringify(setupJson(plan, Boolean(args['dry-run']), removedTemps), null, 2)}\n`
+        : setupText(plan, Boolean(args['dry-run']), removedTemps),
     );
   },
 });
