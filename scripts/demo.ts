@@ -39,14 +39,13 @@ function parseArgs(argv: string[]): { summaryFile?: string } {
 
 const options = parseArgs(process.argv.slice(2));
 const processes = new Processes();
-const temporary: string[] = [];
 const state: DemoState = {
   project: '',
   cli: CLI,
   environment: 'development',
   processes,
+  temporary: [],
   available: {},
-  results: [],
   summary: { steps: [], instances: {}, table: [] },
 };
 
@@ -55,7 +54,7 @@ let cleaning: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     await processes.stopAll();
-    for (const dir of temporary.reverse()) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [...state.temporary].reverse()) rmSync(dir, { recursive: true, force: true });
   })();
   return cleaning;
 }
@@ -68,7 +67,7 @@ function writeSummary(ok: boolean, error?: string): void {
     ...state.summary,
     available: state.available,
     pids: [...processes.pids],
-    temporary,
+    temporary: state.temporary,
   };
   writeFileSync(options.summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
 }
@@ -76,22 +75,28 @@ function writeSummary(ok: boolean, error?: string): void {
 // Last resort if something exits without the async clean-up (an uncaught error after it, process.exit elsewhere).
 process.on('exit', () => {
   processes.killAllNow();
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  for (const dir of state.temporary) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The one way out: clean up, print the summary, write the JSON summary, exit. The first caller wins. */
+let finishing = false;
+async function finish(ok: boolean, reason: string | undefined, code: number): Promise<void> {
+  if (finishing) return;
+  finishing = true;
+  await cleanUp();
+  printSummary(ok, reason);
+  writeSummary(ok, reason);
+  process.exit(code);
+}
+
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.once(signal, () => {
     say(`\n${yellow(`${signal}: stopping everything the demo started`)}`);
-    cleanUp().then(() => {
-      writeSummary(false, signal);
-      process.exit(130);
-    });
+    void finish(false, `interrupted by ${signal}`, 130);
   });
 setTimeout(() => {
   say(red(`\nthe demo took longer than ${DEADLINE_MS / 1000} s; stopping`));
-  cleanUp().then(() => {
-    writeSummary(false, 'timeout');
-    process.exit(1);
-  });
+  void finish(false, 'timeout', 1);
 }, DEADLINE_MS).unref();
 
 async function main(): Promise<boolean> {
@@ -100,7 +105,7 @@ async function main(): Promise<boolean> {
 
   heading(1, 'A fresh copy of examples/service-scoped/');
   state.project = mkdtempSync(join(tmpdir(), 'envplane-demo-'));
-  temporary.push(state.project);
+  state.temporary.push(state.project);
   cpSync(EXAMPLE, state.project, { recursive: true });
   say(`${dim('$')} cp -r examples/service-scoped ${state.project} && cd ${state.project}`);
   for (const command of COMMANDS) state.available[command] = hasCommand(CLI, command);
@@ -127,7 +132,7 @@ function record(id: string, status: StepStatus, detail: string): void {
   state.summary.steps.push({ id, status, detail });
 }
 
-function printSummary(ok: boolean): void {
+function printSummary(ok: boolean, reason?: string): void {
   heading(steps.length + 2, 'Summary');
   for (const step of state.summary.steps) {
     const mark =
@@ -139,7 +144,7 @@ function printSummary(ok: boolean): void {
     say(`  ${mark} ${step.id.padEnd(10)} ${dim(step.detail)}`);
   }
   say(`  ${dim(`${processes.pids.size} process(es) started and stopped; temporary files removed`)}`);
-  say(ok ? green(bold('demo finished')) : red(bold('demo failed')));
+  say(ok ? green(bold('demo finished')) : red(bold(`demo failed${reason ? `: ${reason}` : ''}`)));
 }
 
 let ok = false;
@@ -148,9 +153,6 @@ try {
   ok = await main();
 } catch (error) {
   failure = error instanceof Error ? error.message : String(error);
-  say(red(`✘ ${failure}`));
+  if (!finishing) say(red(`✘ ${failure}`));
 }
-await cleanUp();
-printSummary(ok);
-writeSummary(ok, failure);
-process.exit(ok ? 0 : 1);
+await finish(ok, failure, ok ? 0 : 1);

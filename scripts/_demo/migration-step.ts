@@ -48,6 +48,7 @@ export const migrationStep: Step = {
       database: connection.database,
       password: connection.password,
       processes: state.processes,
+      temporary: state.temporary,
     });
     state.summary.migration = { ran: false, clusterDir: cluster.dir };
     try {

@@ -83,12 +83,15 @@ export interface ClusterOptions {
   /** The superuser's password (the backend's secret): written to a 0600 file for initdb, deleted right after. */
   password: string;
   processes: Processes;
+  /** The cluster's folder is added here, so that the demo's clean-up removes it however the demo ends. */
+  temporary: string[];
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { bin, processes } = options;
   const account = clusterAccount();
   const dir = mkdtempSync(join(tmpdir(), 'envplane-demo-pg-'));
+  options.temporary.push(dir);
   const own = (path: string) => account && chownSync(path, account.uid, account.gid);
   own(dir);
   const env = { PATH: `${bin}:/usr/bin:/bin`, LC_ALL: 'C', HOME: dir };
@@ -148,7 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         '-c',
         'max_connections=20',
       ],
-      { cwd: dir, env, ...as },
+      { cwd: dir, env, stopSignal: 'SIGINT', ...as },
     );
     const started = server;
     await processes.waitFor(started, /database system is ready to accept connections/, 20_000);

@@ -15,6 +15,8 @@ export interface StartOptions {
   gid?: number;
   /** Text written to the child's stdin, which is then closed. */
   input?: string;
+  /** The signal that asks this process to stop (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
   /** Show each output line in the transcript with this prefix (default: keep it quiet). */
   echo?: (line: string) => void;
 }
@@ -26,6 +28,7 @@ export interface Started {
   stderr: string;
   /** Resolves with the exit code (128 + n when a signal ended it). */
   exited: Promise<number>;
+  stopSignal: NodeJS.Signals;
 }
 
 export class Processes {
@@ -41,7 +44,14 @@ export class Processes {
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
-    const started: Started = { name, child, stdout: '', stderr: '', exited: Promise.resolve(0) };
+    const started: Started = {
+      name,
+      child,
+      stdout: '',
+      stderr: '',
+      exited: Promise.resolve(0),
+      stopSignal: options.stopSignal ?? 'SIGTERM',
+    };
     if (child.pid !== undefined) this.pids.add(child.pid);
     this.#running.add(started);
     const lines = (stream: 'stdout' | 'stderr') => {
@@ -96,7 +106,7 @@ export class Processes {
   }
 
   /** Asks politely (`signal`), then SIGKILLs after `graceMs`; resolves when the process is gone. */
-  async stop(started: Started, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<number> {
+  async stop(started: Started, signal: NodeJS.Signals = started.stopSignal, graceMs = 5000): Promise<number> {
     if (!this.#running.has(started)) return started.exited;
     started.child.kill(signal);
     const timer = setTimeout(() => started.child.kill('SIGKILL'), graceMs);

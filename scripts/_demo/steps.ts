@@ -3,7 +3,7 @@
  * ok, failed (the demo stops), skipped (a tool such as docker-compose or PostgreSQL is not installed) or
  * unavailable (the envplane command has not landed in this build yet). Nothing is imitated.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolationStep } from './isolation-step.ts';
 import { migrationStep } from './migration-step.ts';
@@ -23,8 +23,9 @@ export interface DemoState {
   cli: string;
   environment: string;
   processes: Processes;
+  /** Folders removed at the end, however the demo ends. */
+  temporary: string[];
   available: Record<string, boolean>;
-  results: unknown[];
   summary: {
     steps: { id: string; status: StepStatus; detail: string }[];
     instances: Record<string, unknown>;
@@ -67,7 +68,7 @@ export const steps: Step[] = [
     async run(state, shell) {
       const done: string[] = [];
       if (state.available.migrate) {
-        const r = await envplane(shell, ['migrate', '--env', state.environment], { lines: 30 });
+        const r = await envplane(shell, ['migrate', '--env', state.environment], { lines: 16 });
         if (r.code !== 0) return { status: 'failed', detail: `migrate exited ${r.code}` };
         done.push('migrated');
       } else say(dim('  (envplane migrate is not available yet: the secrets stay in the .env files)'));
@@ -76,15 +77,27 @@ export const steps: Step[] = [
         if (r.code !== 0) return { status: 'failed', detail: `setup exited ${r.code}` };
         done.push('set up');
       }
-      if (!state.available.migrate || !state.available.setup || !state.available.check)
-        return {
-          ...unavailable(...['migrate', 'setup', 'check'].filter((c) => !state.available[c])),
-          detail: `${done.join(', ') || 'nothing done'}; ${unavailable(...['migrate', 'setup', 'check'].filter((c) => !state.available[c])).detail}`,
-        };
+      const missing = ['migrate', 'setup', 'check'].filter((c) => !state.available[c]);
+      if (missing.length > 0) {
+        const { status, detail } = unavailable(...missing);
+        return { status, detail: `${done.join(', ') || 'nothing done'}; ${detail}; the final check was not run` };
+      }
+      const rotated = await rotateWeak(state, shell);
+      if (rotated === undefined) return { status: 'failed', detail: 'rotating the weak secrets failed' };
+      if (rotated > 0) done.push(`${rotated} weak seed secret(s) rotated`);
       const check = await envplane(shell, ['check', '--env', state.environment], { lines: 24 });
       if (check.code !== 0)
         return { status: 'failed', detail: `check is not clean after migrate and setup (exit ${check.code})` };
-      return { status: 'ok', detail: `${done.join(', ')}; check is clean (exit 0)` };
+      const tally = check.stdout.trim().split('\n').pop() ?? '';
+      const backups = readdirSync(state.project).filter((f) => /^\.env.*\.bak$/.test(f));
+      if (backups.length > 0) {
+        // migrate keeps the old layers (git-ignored) so a failed migration can be undone; once check is clean the
+        // user deletes them, or they stay on disk with the secrets in plain text (envplane scan would say so).
+        say(`${dim('# the migration checks out: remove the plain-text backups migrate kept')}`);
+        say(`${dim('$')} rm ${backups.join(' ')}`);
+        for (const file of backups) rmSync(join(state.project, file));
+      }
+      return { status: 'ok', detail: `${done.join(', ')}; check passes (exit 0: ${tally})` };
     },
   },
   {
@@ -117,6 +130,27 @@ export const steps: Step[] = [
   isolationStep,
   migrationStep,
 ];
+
+/**
+ * migrate moves the seed's values as they are, and some are weak ("pulse", "backend-jwt-secret"): check says so
+ * (rule secret-weak) and hints at `envplane rotate`. The demo does what the hint says, for each one it names.
+ * Returns how many were rotated, or undefined when a command failed.
+ */
+async function rotateWeak(state: DemoState, shell: Shell): Promise<number | undefined> {
+  const r = await envplane(shell, ['check', '--env', state.environment, '--json'], { lines: 0 });
+  if (r.code === 2) return undefined;
+  const problems = (JSON.parse(r.stdout) as { problems: { rule: string; key?: string; instance?: string }[] }).problems;
+  const weak = new Map<string, string[]>();
+  for (const p of problems.filter((x) => x.rule === 'secret-weak' && x.key)) {
+    const tenant = p.instance?.split('@')[1];
+    const args = ['rotate', p.key!, '--env', state.environment, ...(tenant ? ['--tenant', tenant] : [])];
+    weak.set(args.join(' '), args);
+  }
+  if (weak.size > 0)
+    say(dim(`  check names ${weak.size} weak secret(s) (rule secret-weak); rotating them as its hints say`));
+  for (const args of weak.values()) if ((await envplane(shell, args, { lines: 1 })).code !== 0) return undefined;
+  return weak.size;
+}
 
 /** Modification times of every file outside node_modules/.git, to see what a command wrote. */
 function snapshot(root: string, dir = '', into = new Map<string, number>()): Map<string, number> {

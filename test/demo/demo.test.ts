@@ -6,7 +6,7 @@
  * started may still run and nothing it created may still be on disk.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -207,4 +207,58 @@ describe('npm start (scripts/demo.ts)', () => {
         `a secrets dir of pid ${pid} is left in /dev/shm`,
       );
   });
+});
+
+/** Runs the demo until `marker` shows up in its output, then sends SIGINT, as Ctrl-C would. */
+function interruptAt(marker: RegExp): Promise<{ code: number | null; output: string; summary: Summary }> {
+  const file = join(tempDir('envplane-demo-int-'), 'summary.json');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo.ts'), '--json-summary', file], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let sent = false;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return new Promise((resolve, reject) => {
+    const watch = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!sent && marker.test(output)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (!sent) return reject(new Error(`the demo ended before ${marker}:\n${output.slice(-2000)}`));
+      if (!existsSync(file)) return reject(new Error(`no summary after SIGINT:\n${output.slice(-2000)}`));
+      resolve({ code, output, summary: JSON.parse(readFileSync(file, 'utf8')) as Summary });
+    });
+  });
+}
+
+describe('Ctrl-C stops everything the demo started', () => {
+  for (const [where, marker] of [
+    ['while the services run', /\[etl@techcorp\] LISTENING/],
+    ['while PostgreSQL runs', /listens on 127\.0\.0\.1:\d+/],
+  ] as const)
+    test(where, async () => {
+      const r = await interruptAt(marker);
+      assert.equal(r.code, 130, r.output.slice(-2000));
+      assert.equal(r.summary.ok, false);
+      assert.match(r.summary.error ?? '', /SIGINT/);
+      assert.ok(r.summary.pids.length >= 2, `pids: ${r.summary.pids.join(' ')}`);
+      for (const pid of r.summary.pids) assert.equal(existsSync(`/proc/${pid}`), false, `pid ${pid} still runs`);
+      for (const dir of r.summary.temporary) assert.equal(existsSync(dir), false, `${dir} is still there`);
+      const runDirs = existsSync('/dev/shm') ? readdirSync('/dev/shm') : [];
+      for (const pid of r.summary.pids)
+        assert.equal(
+          runDirs.filter((d) => d.startsWith(`envplane-run-${pid}-`)).length,
+          0,
+          `secrets dir of ${pid} left`,
+        );
+    });
 });
