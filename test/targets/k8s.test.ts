@@ -73,11 +73,10 @@ describe('render k8s', () => {
         assert.equal(secret.stringData, undefined);
         const files: Record<string, string> = {};
         for (const s of bundle.secrets) {
-          if (s.location.kind === 'file') files[s.name] = join(dir, s.location.path);
-          else if (s.location.kind === 'layer') {
-            const entry = loadProject({ dir, lookup: {} }).layers[s.location.file]?.find(
-              (e) => e.line === s.location.line,
-            );
+          const location = s.location;
+          if (location.kind === 'file') files[s.name] = join(dir, location.path);
+          else if (location.kind === 'layer') {
+            const entry = loadProject({ dir, lookup: {} }).layers[location.file]?.find((e) => e.line === location.line);
             const path = join(tmp, `${secretSource(s)}`);
             writeFileSync(path, entry!.value);
             files[s.name] = path;
