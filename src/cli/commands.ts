@@ -11,6 +11,10 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  verify: {
+    description: 'Prove isolation: static checks, and with --live a probe run as every instance',
+    load: () => import('./commands/verify.ts').then((m) => m.default),
+  },
   check: {
     description: 'Check the project against every rule (text, JSON or SARIF); exit 1 on errors',
     load: () => import('./commands/check.ts').then((m) => m.default),
