@@ -3,7 +3,7 @@
  * (`echo value > secrets/x.txt` writes one) and an empty file counts as missing.
  */
 import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { readTextIfExists } from '../io/read.ts';
 import type { SecretLocation } from '../resolve/types.ts';
@@ -17,6 +17,11 @@ export type LayerEntries = Readonly<
 export function readSecretValue(root: string, location: SecretLocation, layers: LayerEntries = {}): string | undefined {
   switch (location.kind) {
     case 'file': {
+      // Names are restricted by the manifest; a path that could leave the project is refused whatever made it.
+      if (isAbsolute(location.path) || location.path.split(/[/\\]/).includes('..'))
+        throw new EnvplaneError('input', `secret path ${JSON.stringify(location.path)} leaves the project`, {
+          hint: 'secret names, tenants and store patterns may not contain ".." or absolute paths',
+        });
       const path = join(root, location.path);
       try {
         if (lstatSync(path).isSymbolicLink())

@@ -126,3 +126,20 @@ describe('audit log', () => {
     assert.equal(readFileSync(elsewhere, 'utf8'), '');
   });
 });
+
+describe('audit append', () => {
+  it('chains onto the last line of a long log (tail read), and never glues onto a torn line', () => {
+    const root = logWith(1);
+    // A long first line pushes the last complete line across the 64 KiB tail window.
+    appendAudit(root, { command: 'export', action: 'export', secrets: [...Array(12_000)].map((_, i) => `s${i}`) });
+    appendAudit(root, { command: 'rotate', action: 'rotate', secrets: ['after'] });
+    assert.equal(verifyChain(readAuditText(root)).broken, undefined);
+    const torn = logWith(2);
+    writeFileSync(logPath(torn), readFileSync(logPath(torn), 'utf8').slice(0, -10));
+    appendAudit(torn, { command: 'rotate', action: 'rotate', secrets: ['next'] });
+    const ls = lines(torn);
+    assert.equal(ls.length, 3);
+    assert.deepEqual(JSON.parse(ls[2]!).secrets, ['next']);
+    assert.equal(verifyChain(readAuditText(torn)).broken?.line, 2);
+  });
+});

@@ -144,3 +144,29 @@ describe('rotate', () => {
     assert.equal(mode(`${file}.previous`), 0o600);
   });
 });
+
+describe('readSecretValue', () => {
+  it('strips exactly one trailing newline, treats empty as missing, refuses links and escaping paths', async () => {
+    const { readSecretValue } = await import('../../src/stores/read.ts');
+    const root = tempDir();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(root, 'secrets'));
+    const cases: [string, string | undefined][] = [
+      ['v\n', 'v'],
+      ['v\n\n', 'v\n'],
+      ['v\r\n', 'v'],
+      ['v', 'v'],
+      ['', undefined],
+      ['\n', undefined],
+    ];
+    for (const [written, expected] of cases) {
+      writeFileSync(join(root, 'secrets', 'x.txt'), written);
+      assert.equal(readSecretValue(root, { kind: 'file', path: 'secrets/x.txt' }), expected, JSON.stringify(written));
+    }
+    assert.equal(readSecretValue(root, { kind: 'file', path: 'secrets/none.txt' }), undefined);
+    symlinkSync(join(root, 'secrets', 'x.txt'), join(root, 'secrets', 'link.txt'));
+    assert.throws(() => readSecretValue(root, { kind: 'file', path: 'secrets/link.txt' }), /symbolic link/);
+    for (const path of ['../x.txt', 'secrets/../../x', '/etc/passwd', 'secrets\\..\\..\\x'])
+      assert.throws(() => readSecretValue(root, { kind: 'file', path }), /leaves the project/, path);
+  });
+});
