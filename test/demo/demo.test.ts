@@ -186,6 +186,9 @@ describe('npm start (scripts/demo.ts)', () => {
     }
     assert.ok(values.length >= 9, `the example's env files hold the seed's secrets (found ${values.length})`);
     for (const value of values) assert.ok(!output.includes(value), 'a secret value of the example was printed');
+    // The values generated during the demo (setup, rotate: 32 random bytes, base64) are gone with its folder; their
+    // shape is not: no 44-character base64 string may appear in the output.
+    assert.doesNotMatch(output, /[A-Za-z0-9+/]{43}=/, 'something shaped like a generated secret was printed');
   });
 
   test('afterwards nothing it started still runs and nothing it created is left on disk', () => {
