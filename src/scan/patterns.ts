@@ -16,11 +16,16 @@ export interface PatternHit {
 interface Pattern {
   id: PatternId;
   /** A literal every match contains, found with a fast search before the expression runs at all. */
-  needle: string;
+  needle?: string;
   regex: RegExp;
   /** Extra test on the match (entropy); default: every match counts. */
-  accept?: (match: RegExpExecArray) => boolean;
+  accept?: (match: RegExpExecArray, text: string) => boolean;
+  /** Where the finding starts when that is before the match (the name of an assignment). */
+  start?: (match: RegExpExecArray, text: string) => number;
 }
+
+/** The name an assignment gives a value: an identifier, maybe quoted, right before the `=` or `:`. */
+const NAME_BEFORE = /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}$/;
 
 export const PATTERN_DESCRIPTIONS: Record<PatternId, string> = {
   'private-key': 'a PEM private key block',
@@ -39,10 +44,10 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'high-entropy-assignment',
-    needle: '=',
-    regex:
-      /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})(?![A-Za-z0-9+/=_.~-])/g,
-    accept: (m) => looksRandom(m[1]!),
+    // Value first: a scan for `=` or `:` is cheap, and a long value is consumed whole, so no position is read twice.
+    regex: /[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})/g,
+    accept: (m, text) => looksRandom(m[1]!) && NAME_BEFORE.test(text.slice(Math.max(0, m.index - 140), m.index)),
+    start: (m, text) => m.index - (NAME_BEFORE.exec(text.slice(Math.max(0, m.index - 140), m.index))?.[0].length ?? 0),
   },
 ];
 
@@ -50,11 +55,11 @@ const PATTERNS: Pattern[] = [
 export function findPatterns(text: string): PatternHit[] {
   const hits: PatternHit[] = [];
   for (const p of PATTERNS) {
-    if (!text.includes(p.needle)) continue;
+    if (p.needle !== undefined && !text.includes(p.needle)) continue;
     p.regex.lastIndex = 0;
     for (let m = p.regex.exec(text); m !== null; m = p.regex.exec(text)) {
-      if (p.accept && !p.accept(m)) continue;
-      hits.push({ pattern: p.id, start: m.index, end: m.index + m[0].length });
+      if (p.accept && !p.accept(m, text)) continue;
+      hits.push({ pattern: p.id, start: p.start ? p.start(m, text) : m.index, end: m.index + m[0].length });
     }
   }
   return hits;
