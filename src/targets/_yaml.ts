@@ -13,8 +13,11 @@ const PLAIN = /^(?:[A-Za-z_/]|\.{1,2}\/)[A-Za-z0-9_./@+-]*$/;
 /** Words that YAML 1.1 or 1.2 resolve to booleans or null, in any case PyYAML accepts. */
 const RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|~)$/i;
 
+/** Made only of number characters: some YAML 1.1 readers take `E0` or `e5` for floats. */
+const NUMBERISH = /^[0-9eE._:+-]+$/;
+
 export function isPlainSafe(text: string): boolean {
-  return PLAIN.test(text) && !RESERVED.test(text);
+  return PLAIN.test(text) && !RESERVED.test(text) && !NUMBERISH.test(text);
 }
 
 /** A double-quoted scalar; escapes controls, C1, line/paragraph separators, BOM and non-characters. */

@@ -23,12 +23,12 @@ const args = {
     description: 'Read values from this environment’s files store (default: none; this or --from-dir is required)',
     valueHint: 'env',
   },
-  fromDir: {
+  'from-dir': {
     type: 'string',
     description: 'Read values from <dir>/<name>.txt and <dir>/<tenant>/<name>.txt (default: none)',
     valueHint: 'dir',
   },
-  dryRun: { type: 'boolean', description: 'Print the plan (names only) and run nothing (default: false)' },
+  'dry-run': { type: 'boolean', description: 'Print the plan (names only) and run nothing (default: false)' },
   replace: {
     type: 'boolean',
     description: 'Replace secrets that already exist (docker secret rm, then create) (default: false: keep them)',
@@ -53,7 +53,7 @@ export default defineCommand({
     const to = required(a.to, 'to', 'usage: envplane push --to swarm --env <env> --from <env>');
     if (to !== 'swarm') throw new EnvplaneError('usage', `unknown --to "${to}"`, { hint: 'push supports: swarm' });
     const envName = required(a.env, 'env', 'name the environment whose secrets to create, e.g. --env production');
-    if ((a.from === undefined) === (a.fromDir === undefined))
+    if ((a.from === undefined) === (a['from-dir'] === undefined))
       throw new EnvplaneError(
         'usage',
         'name where the values come from: --from <env> or --from-dir <dir> (one of them)',
@@ -67,7 +67,7 @@ export default defineCommand({
       resolveBundle(project.manifest, project.layers, environment, i),
     );
     const secrets = swarmSecrets(project.manifest, environment, bundles);
-    const locate = a.fromDir !== undefined ? fromDir(resolve(a.fromDir)) : fromEnvironment(project, a.from!);
+    const locate = a['from-dir'] !== undefined ? fromDir(resolve(a['from-dir'])) : fromEnvironment(project, a.from!);
 
     // Read and check everything before running anything: a bad value stops the push before the first create.
     const steps: Step[] = [];
@@ -88,7 +88,7 @@ export default defineCommand({
         hint: 'create them first (envplane setup), or read them from elsewhere with --from / --from-dir',
       });
 
-    if (a.dryRun) return printPlan(steps, environment, a.json === true);
+    if (a['dry-run']) return printPlan(steps, environment, a.json === true);
     const done: { name: string; action: 'created' | 'replaced' | 'kept' | 'skipped' }[] = [];
     for (const step of steps) {
       if (step.value === undefined) {

@@ -71,21 +71,21 @@ const args = {
     description:
       'compose --mode standalone: add build: with build.secrets (Compose v2; docker-compose v1 rejects it) (default: false)',
   },
-  externalSecrets: {
+  'external-secrets': {
     type: 'boolean',
     description: 'k8s: render ExternalSecret objects instead of Secrets (default: false)',
   },
-  storeName: {
+  'store-name': {
     type: 'string',
     description: 'k8s: the SecretStore name for --external-secrets (default: the project name)',
     valueHint: 'name',
   },
-  storeKind: {
+  'store-kind': {
     type: 'string',
     description: 'k8s: SecretStore or ClusterSecretStore (default: SecretStore)',
     valueHint: 'kind',
   },
-  refreshInterval: {
+  'refresh-interval': {
     type: 'string',
     description: 'k8s: ExternalSecret refresh interval (default: 1h)',
     valueHint: 'duration',
@@ -95,7 +95,7 @@ const args = {
     description: 'k8s: metadata.namespace of every object (default: none)',
     valueHint: 'ns',
   },
-  arnTemplate: {
+  'arn-template': {
     type: 'string',
     description: `ecs: valueFrom template; {region} {account} {prefix} {name} {tenant} {secret} (default: ${DEFAULT_ARN_TEMPLATE})`,
     valueHint: 'template',
@@ -181,14 +181,14 @@ function renderTarget(
         ...base,
         image,
         command,
-        values: a.externalSecrets ? new Map() : k8sValues(project, environment, bundles),
+        values: a['external-secrets'] ? new Map() : k8sValues(project, environment, bundles),
         ...(a.namespace ? { namespace: a.namespace } : {}),
-        ...(a.externalSecrets ? { externalSecrets: externalStore(a, manifest.project) } : {}),
+        ...(a['external-secrets'] ? { externalSecrets: externalStore(a, manifest.project) } : {}),
       });
     case 'ecs':
       return renderEcs({
         ...base,
-        arnTemplate: a.arnTemplate ?? DEFAULT_ARN_TEMPLATE,
+        arnTemplate: a['arn-template'] ?? DEFAULT_ARN_TEMPLATE,
         ...(a.region ? { region: a.region } : {}),
         ...(a.account ? { account: a.account } : {}),
       });
@@ -204,12 +204,16 @@ function renderTarget(
 }
 
 function externalStore(a: Args, project: string) {
-  const kind = a.storeKind ?? 'SecretStore';
+  const kind = a['store-kind'] ?? 'SecretStore';
   if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore')
     throw new EnvplaneError('usage', `unknown --store-kind "${kind}"`, {
       hint: 'use SecretStore or ClusterSecretStore',
     });
-  return { storeName: a.storeName ?? project, storeKind: kind, refreshInterval: a.refreshInterval ?? '1h' } as const;
+  return {
+    storeName: a['store-name'] ?? project,
+    storeKind: kind,
+    refreshInterval: a['refresh-interval'] ?? '1h',
+  } as const;
 }
 
 /** Secret values for Kubernetes Secrets: read from the files store (or a layer still holding them). */
