@@ -1,0 +1,44 @@
+/**
+ * `.env` text as Docker Compose v2 reads it (compose-go `dotenv`), for the project `.env` and every `env_file`.
+ * Deliberate differences, all in error reporting: messages never quote the offending text (it may be a secret), an
+ * unclosed quote is reported where it opens, and interpolation nested deeper than 32 levels is refused.
+ */
+import type { VarLookup } from './_interpolate.ts';
+import { scan } from './_scanner.ts';
+import type { DotenvEntry, Lookup, ParseOptions } from './types.ts';
+
+/**
+ * Every assignment in file order, duplicates kept (the last one is what Compose uses). A bare `KEY` line whose
+ * variable is unset in the lookup is left out, as Compose leaves it out.
+ */
+export function parseDotenvEntries(text: string, options: ParseOptions = {}): DotenvEntry[] {
+  const entries: DotenvEntry[] = [];
+  scan(text, toVarLookup(options.lookup), options.file ?? '<input>', (key, value, line, column) => {
+    entries.push({ key, value, line, column });
+  });
+  return entries;
+}
+
+/**
+ * The final values, as Compose would set them. The record is filled while it has no prototype (so a key such as
+ * `__proto__` is an own property like any other and nothing reaches `Object.prototype`), then given the ordinary
+ * prototype so that it compares and prints like any object literal.
+ */
+export function parseDotenv(text: string, options: ParseOptions = {}): Record<string, string> {
+  return Object.setPrototypeOf(scan(text, toVarLookup(options.lookup), options.file ?? '<input>'), Object.prototype);
+}
+
+function toVarLookup(lookup: Lookup | undefined): VarLookup {
+  if (lookup === undefined) return () => undefined;
+  if (typeof lookup === 'function')
+    return (name) => {
+      const v = lookup(name);
+      return typeof v === 'string' ? v : undefined;
+    };
+  // Own properties only: `constructor` must not resolve to Object's.
+  return (name) => {
+    if (!Object.hasOwn(lookup, name)) return undefined;
+    const v = lookup[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+}

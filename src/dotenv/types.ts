@@ -1,0 +1,23 @@
+/** One assignment read from `.env` text. */
+export interface DotenvEntry {
+  key: string;
+  value: string;
+  /** 1-based line of the key. */
+  line: number;
+  /** 1-based column of the key, in UTF-16 code units (as editors and LSP count them). */
+  column: number;
+}
+
+/**
+ * The environment a `.env` file is read against (the OS environment, for Compose). A record is read by own
+ * properties only, so `constructor` or `__proto__` never resolve to something inherited; a function returns
+ * `undefined` for an unset variable.
+ */
+export type Lookup = Record<string, string | undefined> | ((name: string) => string | undefined);
+
+export interface ParseOptions {
+  /** Consulted first by interpolation and by bare `KEY` lines. Nothing is read from `process.env` unless given. */
+  lookup?: Lookup;
+  /** Named in error locations; `<input>` when absent. */
+  file?: string;
+}
