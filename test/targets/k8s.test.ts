@@ -137,12 +137,19 @@ describe('render k8s', () => {
     const external = docs(r.stdout).find(
       (d) => d.kind === 'ExternalSecret' && d.metadata.name === 'reactrine-backend-secrets',
     );
-    assert.deepEqual((external?.spec as { secretStoreRef: unknown }).secretStoreRef, {
+    assert.ok(external, 'an ExternalSecret for backend');
+    const spec = external.spec as {
+      secretStoreRef: unknown;
+      data: { secretKey: string; remoteRef: { key: string } }[];
+    };
+    assert.deepEqual(spec.secretStoreRef, {
       name: 'aws',
       kind: 'ClusterSecretStore',
     });
-    const data = (external?.spec as { data: { secretKey: string; remoteRef: { key: string } }[] }).data;
-    assert.deepEqual(data[0], { secretKey: 'postgres_password', remoteRef: { key: 'Reactrine_postgres_password' } });
+    assert.deepEqual(spec.data[0], {
+      secretKey: 'postgres_password',
+      remoteRef: { key: 'Reactrine_postgres_password' },
+    });
     assert.ok(!docs(r.stdout).some((d) => d.kind === 'Secret'));
     assert.equal(
       runCli(['render', 'k8s', '--env', 'prod', '--external-secrets', '--store-kind', 'Vault'], { cwd: dir }).code,
