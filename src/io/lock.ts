@@ -109,7 +109,7 @@ function breakIfStale(path: string): void {
     return;
   }
   const pid = ownerPid(path);
-  const stale = pid === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(pid);
+  const stale = pid === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(pid, path);
   if (!stale) return;
   const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
   try {
@@ -138,8 +138,9 @@ function ownerPid(path: string): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return held.size > 0;
+function alive(pid: number, path: string): boolean {
+  // Our own pid on a lock this process does not hold: a previous process with the same pid (pid reuse) left it.
+  if (pid === process.pid) return held.has(path);
   try {
     process.kill(pid, 0);
     return true;

@@ -147,6 +147,7 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
   let kills = 0;
   let completed = 0;
   let cleanups = 0;
+  let midWrite = 0;
   const worker = async (index: number) => {
     const random = mulberry32(SEED + index);
     const dir = copyExample('four-planes');
@@ -156,13 +157,18 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
     for (let i = 0; i < 3; i++)
       runs.push((await runAndMaybeKill(dir, ['rotate', 'secret_key', '--env', 'dev'], '', undefined)).ms);
     const full = runs.sort((a, b) => a - b)[1]!;
+    // The same command without writing: what start-up and planning cost. Most kills aim at the time after it.
+    const dry = (await runAndMaybeKill(dir, ['rotate', 'secret_key', '--env', 'dev', '--dry-run'], '', undefined)).ms;
+    const writing = Math.max(full - dry, 5);
     for (let step = 0; kills < KILLS; step++) {
       const op = pickOp(random, dir, step);
       const before = snapshot(dir);
-      const delay = random() * full;
+      const delay = random() < 0.2 ? random() * full : dry + random() * writing;
       const outcome = await runAndMaybeKill(dir, op.args, op.input, delay);
       if (outcome.killed) kills++;
       else completed++;
+      const changed = JSON.stringify(snapshot(dir)) !== JSON.stringify(before) || temps(dir).length > 0;
+      if (outcome.killed && changed) midWrite++;
       const context = `seed ${SEED} worker ${index} step ${step} (${op.args.join(' ')}, ${outcome.killed ? `killed at ${delay.toFixed(1)} ms` : 'completed'})`;
       checkInvariants(dir, before, op, context);
       if (temps(dir).length > 0) {
@@ -177,6 +183,9 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
     assert.equal(final.code, 0, final.stdout);
   };
   await Promise.all([...Array(WORKERS)].map((_, i) => worker(i)));
-  console.log(`kills ${kills}, completed runs ${completed}, temp cleanups ${cleanups}`);
+  console.log(
+    `kills ${kills} (${midWrite} after writing began), completed runs ${completed}, temp cleanups ${cleanups}`,
+  );
   assert.ok(kills >= KILLS);
+  assert.ok(midWrite > 0, 'no kill landed after a write began: the timing does not exercise the writes');
 });
