@@ -216,24 +216,21 @@ function judge(bundle: Bundle, report: ProbeReport | string, owned: Owned[]): In
     ...view.env.filter((n) => !declaredEnv.has(n)),
     ...view.files.filter((n) => !declaredFiles.has(n)).map((n) => `file ${n}`),
   ];
-  // Another tenant's per-tenant value is foreign even where it sits in this instance's own slot (a copied token).
-  // Otherwise, a value equal to one of this instance's own secrets is its own (a shared placeholder is no leak).
+  // A value is foreign when it equals another tenant's per-tenant secret, or a secret this instance does not declare,
+  // even where it sits in one of this instance's own slots (a token copied into the wrong file is still a leak).
   const me = bundle.instance;
-  const mine = owned.filter((o) => o.owner === me.id).map((o) => o.digest);
   const declared = new Set(bundle.secrets.map((s) => s.name));
   const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+  const notMine = owned.filter(
+    (o) => o.owner !== me.id && ((o.tenant !== undefined && o.tenant !== me.tenant) || !declared.has(o.secret)),
+  );
   const seen = [
     ...Object.entries(report.env).map(([n, d]) => [`env ${n}`, d] as const),
     ...Object.entries(report.files).map(([n, d]) => [`file ${n}`, d] as const),
   ];
   for (const [seenAs, hex] of seen) {
     const d = Buffer.from(hex, 'hex');
-    const otherTenant = owned.find((o) => o.tenant !== undefined && o.tenant !== me.tenant && same(o.digest, d));
-    const other =
-      otherTenant ??
-      (mine.some((m) => same(m, d))
-        ? undefined
-        : owned.find((o) => o.owner !== me.id && !declared.has(o.secret) && same(o.digest, d)));
+    const other = notMine.find((o) => same(o.digest, d));
     if (other) view.foreign.push({ seenAs, secret: other.secret, owner: other.owner });
   }
   view.hostReadable = report.reachable;
