@@ -113,6 +113,21 @@ describe('render compose: four-planes', () => {
     assert.doesNotMatch(runCli(['render', 'compose', '--env', 'dev'], { cwd: dir }).stderr, /env_file/);
   });
 
+  it('override merged with the example’s production file: external secrets, declared keys win', () => {
+    const dir = copyExample('four-planes');
+    render(dir, ['compose', '--env', 'prod', '-o', 'compose.prod.envplane.yml']);
+    const rendered = readFileSync(join(dir, 'compose.prod.envplane.yml'), 'utf8');
+    assertComposeSpec(parse(rendered), 'compose.prod.envplane.yml');
+    const merged = composeConfig(dir, ['docker-compose.prod.yml', 'compose.prod.envplane.yml']).config;
+    for (const bundle of bundlesOf(dir, 'production')) {
+      const service = merged.services[bundle.instance.slug]!;
+      for (const [k, v] of Object.entries(expectedEnvironment(bundle))) assert.equal(service.environment?.[k], v);
+      assert.deepEqual(grantedSecrets(service), bundle.secrets.map(secretSource).sort());
+    }
+    assert.deepEqual(merged.secrets?.secret_key, { external: true, name: 'Reactrine_secret_key' });
+    assert.equal(merged.services.backend?.image, 'reactrine/backend:latest');
+  });
+
   it('--build adds build.secrets for Compose v2 (checked by the compose-spec schema)', () => {
     const dir = copyExample('four-planes');
     render(dir, ['compose', '--env', 'dev', '--mode', 'standalone', '--build', '-o', 'v2.yml']);
