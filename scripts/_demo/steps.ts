@@ -5,6 +5,9 @@
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadProject } from '../../src/project/load.ts';
+import { listInstances } from '../../src/resolve/instances.ts';
+import { composeWiring, foreignMounts } from './compose-wiring.ts';
 import { isolationStep } from './isolation-step.ts';
 import { migrationStep } from './migration-step.ts';
 import type { Processes } from './processes.ts';
@@ -31,6 +34,7 @@ export interface DemoState {
     instances: Record<string, unknown>;
     table: unknown[];
     migration?: unknown;
+    compose?: unknown;
     scan?: unknown;
   };
 }
@@ -116,15 +120,41 @@ export const steps: Step[] = [
       const compose = '/usr/bin/docker-compose';
       if (!existsSync(compose))
         return { status: 'skipped', detail: `wrote ${written.join(', ')}; ${compose} not installed, not validated` };
+      const services: string[] = [];
       for (const file of written) {
-        const args = ['-f', file, 'config', '-q'];
-        say(`${dim('$')} docker-compose ${shown(args)}`);
-        const v = spawnSync(compose, args, { cwd: state.project, encoding: 'utf8' });
-        show(`${v.stdout}${v.stderr}`, 12);
-        say(dim(`  (exit ${v.status})`));
-        if (v.status !== 0) return { status: 'failed', detail: `docker-compose rejected ${file}` };
+        for (const args of [
+          ['-f', file, 'config', '-q'],
+          ['-f', file, 'config', '--services'],
+        ]) {
+          say(`${dim('$')} docker-compose ${shown(args)}`);
+          const v = spawnSync(compose, args, { cwd: state.project, encoding: 'utf8' });
+          show(`${v.stdout}${v.stderr}`, 12);
+          say(dim(`  (exit ${v.status})`));
+          if (v.status !== 0) return { status: 'failed', detail: `docker-compose rejected ${file}` };
+          if (args.includes('--services')) services.push(...v.stdout.split('\n').filter(Boolean));
+        }
       }
-      return { status: 'ok', detail: `wrote ${written.join(', ')}; docker-compose config accepts it` };
+      // One Compose service per instance: each tenant's worker must be there under its own name, mounting its
+      // own tenant's secrets and no other tenant's.
+      const manifest = loadProject({ dir: state.project, environment: state.environment }).manifest;
+      const instances = listInstances(manifest);
+      const absent = instances.filter((i) => !services.includes(i.slug)).map((i) => i.slug);
+      if (absent.length > 0) return { status: 'failed', detail: `no Compose service for ${absent.join(', ')}` };
+      say(dim('  secrets each container mounts (source→target), from the file Compose accepted:'));
+      const wirings = written.flatMap((file) => composeWiring(state.project, file));
+      state.summary.compose = wirings;
+      for (const wiring of wirings) {
+        const mounts = wiring.mounts.map((m) => (m.source === m.target ? m.source : `${m.source}→${m.target}`));
+        say(`  ${wiring.service.padEnd(13)} ${mounts.join(' ') || '(none)'}`);
+        const tenant = instances.find((i) => i.slug === wiring.service)?.tenant;
+        const foreign = tenant ? foreignMounts(wiring, tenant, manifest.tenants) : [];
+        if (foreign.length > 0)
+          return { status: 'failed', detail: `${wiring.service} mounts another tenant's ${foreign.join(', ')}` };
+      }
+      return {
+        status: 'ok',
+        detail: `wrote ${written.join(', ')}; docker-compose config accepts it: ${services.join(', ')}`,
+      };
     },
   },
   isolationStep,

@@ -36,6 +36,7 @@ interface Summary {
     server?: string;
     clusterDir?: string;
   };
+  compose?: { service: string; mounts: { source: string; target: string }[] }[];
   pids: number[];
   temporary: string[];
 }
@@ -160,6 +161,31 @@ describe('npm start (scripts/demo.ts)', () => {
       0,
       'no LEAK or MISSING cell anywhere',
     );
+  });
+
+  test('the rendered Compose file, accepted by docker-compose, mounts each tenant’s secrets into its worker only', () => {
+    const step = summary.steps.find((s) => s.id === 'render');
+    assert.equal(
+      step?.status,
+      'ok',
+      `render step: ${step?.status}: ${step?.detail} (docker-compose is Debian's package)`,
+    );
+    const compose = summary.compose ?? [];
+    for (const tenant of tenants) {
+      const worker = compose.find((w) => w.service === `etl-${tenant}`);
+      assert.ok(worker, `no Compose service etl-${tenant}`);
+      // Same target names for every tenant (tenant-agnostic code), sources that mention this tenant only.
+      assert.deepEqual(
+        worker.mounts.map((m) => m.target).sort(),
+        [...sharedSecrets.filter((n) => manifest.services.etl?.uses.includes(n)), ...perTenantSecrets].sort(),
+      );
+      for (const mount of worker.mounts.filter((m) => perTenantSecrets.includes(m.target))) {
+        assert.ok(mount.source.includes(tenant), `etl-${tenant} mounts ${mount.source}`);
+        for (const other of tenants.filter((t) => t !== tenant && !t.includes(tenant)))
+          assert.ok(!mount.source.includes(other), `etl-${tenant} mounts ${other}'s ${mount.source}`);
+      }
+    }
+    assert.deepEqual(compose.find((w) => w.service === 'frontend')?.mounts, []);
   });
 
   test('the migration ran against a real PostgreSQL (install Debian package `postgresql` if this fails)', () => {
