@@ -5,7 +5,10 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { EnvplaneError } from '../errors.ts';
+import { escapePointer } from './_pointer.ts';
 import type { Position } from './types.ts';
+
+export { escapePointer, positionOf } from './_pointer.ts';
 
 export interface ParsedYaml {
   data: unknown;
@@ -73,10 +76,6 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   return { data, positions };
 }
 
-export function escapePointer(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
@@ -93,13 +92,4 @@ function yamlHint(code: string): string {
     default:
       return 'fix the YAML syntax at this position';
   }
-}
-
-/** The position of the deepest known node on the path: a missing field is reported where its parent is. */
-export function positionOf(positions: Record<string, Position>, keys: readonly string[]): Position {
-  for (let n = keys.length; n >= 0; n--) {
-    const at = positions[n === 0 ? '' : `/${keys.slice(0, n).map(escapePointer).join('/')}`];
-    if (at) return at;
-  }
-  return { line: 1, column: 1 };
 }

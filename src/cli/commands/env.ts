@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, Provenance, SecretLocation } from '../../resolve/types.ts';
 import { dirArg, envArg, instanceArgs, jsonArg } from '../_args.ts';
-import { loadInstance } from '../_context.ts';
+import { loadInstanceCached } from '../_context-cached.ts';
 import { style } from '../_style.ts';
 
 export default defineCommand({
@@ -11,8 +11,8 @@ export default defineCommand({
     description: 'Print what one instance receives in an environment (secrets as paths, never values)',
   },
   args: { ...envArg, ...instanceArgs, ...jsonArg, ...dirArg },
-  run({ args }) {
-    const { project, environment, instance } = loadInstance(args);
+  async run({ args }) {
+    const { project, environment, instance } = await loadInstanceCached(args);
     const bundle = resolveBundle(project.manifest, project.layers, environment, instance);
     process.stdout.write(args.json ? `${JSON.stringify(bundleJson(bundle), null, 2)}\n` : bundleText(bundle));
   },

@@ -2,7 +2,8 @@ import { defineCommand } from 'citty';
 import { EnvplaneError } from '../../errors.ts';
 import { explainKey, type Explanation } from '../../resolve/explain.ts';
 import { dirArg, envArg, instanceArgs, jsonArg } from '../_args.ts';
-import { loadInstance, required } from '../_context.ts';
+import { required } from '../_instance.ts';
+import { loadInstanceCached } from '../_context-cached.ts';
 import { style } from '../_style.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
 
@@ -15,9 +16,9 @@ export default defineCommand({
     ...jsonArg,
     ...dirArg,
   },
-  run({ args }) {
+  async run({ args }) {
     const keyName = required(args.key, 'key', 'usage: envplane explain <KEY> --env <env> --service <service>');
-    const { project, environment, instance } = loadInstance(args);
+    const { project, environment, instance } = await loadInstanceCached(args);
     const known = Object.keys(project.manifest.keys);
     const inLayers = Object.values(project.layers).some((entries) => entries?.some((e) => e.key === keyName));
     if (!project.manifest.keys[keyName] && !inLayers)
