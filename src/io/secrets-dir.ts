@@ -11,7 +11,6 @@ import {
   closeSync,
   constants,
   fchmodSync,
-  fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -76,8 +75,8 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
         fchmodSync(fd, 0o400);
         const bytes = Buffer.from(value, 'utf8');
         let written = 0;
+        // No fsync: the file lives only as long as the child, on tmpfs when possible; durability buys nothing.
         while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }

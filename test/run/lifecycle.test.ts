@@ -31,9 +31,10 @@ function startCli(
   return { child, done };
 }
 
+/** Waits until the child has written `path` (non-empty: the file exists a moment before its contents do). */
 async function waitFor(path: string, ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
-  while (!existsSync(path)) {
+  while (!existsSync(path) || readFileSync(path, 'utf8') === '') {
     if (Date.now() > until) throw new Error(`timed out waiting for ${path}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -125,14 +126,15 @@ describe('run: exit codes and cleanup', () => {
 
   test('stale directories of a SIGKILLed envplane are removed by the next run', async () => {
     const marker = join(scratch, 'killed.dir');
-    const { child, done } = startCli([...RUN, process.execPath, '-e', SLEEPER, marker], dir);
+    const { child } = startCli([...RUN, process.execPath, '-e', SLEEPER, marker], dir);
     await waitFor(marker);
     const secretsDir = readFileSync(marker, 'utf8');
     const grandchildren = childrenOf(child.pid!);
+    // Checked the moment envplane is gone (runs of other test files clean orphans too, by design).
+    const leftBehind = new Promise<boolean>((resolve) => child.once('exit', () => resolve(existsSync(secretsDir))));
     child.kill('SIGKILL'); // no cleanup can run
-    await done;
+    assert.ok(await leftBehind, 'expected the orphan to exist right after SIGKILL');
     for (const pid of grandchildren) process.kill(pid, 'SIGKILL');
-    assert.ok(existsSync(secretsDir), 'expected the orphan to exist before the next run');
     const r = runCli([...RUN, process.execPath, '-e', '0'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!existsSync(secretsDir), 'orphaned secrets directory was not cleaned');

@@ -1,0 +1,95 @@
+/**
+ * Start-up cost of `envplane run` against a bare `node -e 0` and the two tools people use for the same job
+ * (dotenvx, dotenv-cli), interleaved in one loop. Target: envplane ≤ 2.2× bare node.
+ * Run alone with `node --import tsx bench/run-cli.ts` (after `npm run build`).
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, type Row, timeCommands } from './_measure.ts';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = 15;
+const TARGET = 2.2;
+
+export async function benchRun(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'envplane-bench-run-'));
+  try {
+    cpSync(join(REPO, 'examples', 'four-planes'), dir, { recursive: true });
+    for (const name of [
+      'postgres_password',
+      'secret_key',
+      'openai_api_key',
+      'aws_access_key_id',
+      'aws_secret_access_key',
+    ])
+      writeFileSync(join(dir, 'secrets', `${name}.txt`), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    // The peers get the same config the backend receives, as one plain .env file.
+    const envFile = join(dir, 'bench.env');
+    writeFileSync(
+      envFile,
+      ['common', 'dev'].map((f) => readFileSync(join(dir, 'config', `${f}.env`), 'utf8')).join('\n'),
+    );
+    const node = process.execPath;
+    const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
+    const dotenvCli = join(REPO, 'node_modules', 'dotenv-cli', 'cli.js');
+    const samples = timeCommands(
+      [
+        {
+          name: 'envplane run',
+          argv: [
+            node,
+            join(REPO, 'dist', 'cli.mjs'),
+            'run',
+            '--env',
+            'development',
+            '--service',
+            'backend',
+            '--',
+            node,
+            '-e',
+            '0',
+          ],
+          cwd: dir,
+        },
+        { name: 'node -e 0 (bare)', argv: [node, '-e', '0'], cwd: dir },
+        { name: 'dotenvx run', argv: [bin('dotenvx'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'], cwd: dir },
+        // node_modules/.bin/dotenv is the `dotenv` package's own CLI (both packages claim the name); dotenv-cli's
+        // binary is called by its path. Both are measured.
+        { name: 'dotenv-cli', argv: [dotenvCli, '-e', envFile, '--', node, '-e', '0'], cwd: dir },
+        {
+          name: 'dotenv run (dotenv 18)',
+          argv: [bin('dotenv'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'],
+          cwd: dir,
+        },
+      ],
+      RUNS,
+    );
+    const [ours, bare, ...peers] = samples as [(typeof samples)[0], (typeof samples)[0], ...typeof samples];
+    const ratio = median(ours.ms) / median(bare.ms);
+    return [
+      {
+        benchmark: '`run -- node -e 0` (backend, 5 secret files)',
+        ours,
+        peers: [bare, ...peers],
+        notes: [
+          `envplane ÷ bare node = ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'NOT met'})`,
+          `${RUNS} interleaved runs each`,
+        ],
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const row of await benchRun()) {
+    const line = (s: { name: string; ms: number[] }) =>
+      `${s.name.padEnd(20)} median ${median(s.ms).toFixed(1)} ms  (min ${Math.min(...s.ms).toFixed(1)}, max ${Math.max(...s.ms).toFixed(1)})`;
+    process.stdout.write(`${row.benchmark}\n  ${line(row.ours)}\n${row.peers.map((p) => `  ${line(p)}`).join('\n')}\n`);
+    for (const note of row.notes ?? []) process.stdout.write(`  ${note}\n`);
+  }
+}
