@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Processes } from './_demo/processes.ts';
-import { bold, dim, green, hasCommand, heading, red, say, type Shell, yellow } from './_demo/transcript.ts';
+import { bold, dim, green, availableCommands, heading, red, say, type Shell, yellow } from './_demo/transcript.ts';
 import { type DemoState, type StepStatus, steps } from './_demo/steps.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,20 +104,22 @@ async function main(): Promise<boolean> {
   say(bold('envplane demo: the second seed (service-scoped .env files, three tenants), end to end'));
 
   heading(1, 'A fresh copy of examples/service-scoped/');
+  const begun = performance.now();
   state.project = mkdtempSync(join(tmpdir(), 'envplane-demo-'));
   state.temporary.push(state.project);
   cpSync(EXAMPLE, state.project, { recursive: true });
   say(`${dim('$')} cp -r examples/service-scoped ${state.project} && cd ${state.project}`);
-  for (const command of COMMANDS) state.available[command] = hasCommand(CLI, command);
+  state.available = await availableCommands(CLI, COMMANDS);
   const missing = COMMANDS.filter((c) => !state.available[c]);
   if (missing.length > 0) say(yellow(`not available yet in this build: ${missing.join(', ')} (those steps say so)`));
-  record('copy', 'ok', state.project);
+  record('copy', 'ok', state.project, performance.now() - begun);
 
   const shell: Shell = { cwd: state.project, cli: CLI, processes };
   for (const step of steps) {
     heading(step.number, step.title);
+    const started = performance.now();
     const outcome = await step.run(state, shell);
-    record(step.id, outcome.status, outcome.detail);
+    record(step.id, outcome.status, outcome.detail, performance.now() - started);
     if (outcome.status === 'failed') {
       say(red(`✘ ${outcome.detail}`));
       return false;
@@ -128,8 +130,8 @@ async function main(): Promise<boolean> {
   return true;
 }
 
-function record(id: string, status: StepStatus, detail: string): void {
-  state.summary.steps.push({ id, status, detail });
+function record(id: string, status: StepStatus, detail: string, ms: number): void {
+  state.summary.steps.push({ id, status, detail, ms: Math.round(ms) });
 }
 
 function printSummary(ok: boolean, reason?: string): void {
@@ -141,9 +143,10 @@ function printSummary(ok: boolean, reason?: string): void {
         : step.status === 'failed'
           ? red('FAILED     ')
           : yellow(step.status.padEnd(11));
-    say(`  ${mark} ${step.id.padEnd(10)} ${dim(step.detail)}`);
+    say(`  ${mark} ${step.id.padEnd(10)} ${`${(step.ms / 1000).toFixed(1)} s`.padStart(7)}  ${dim(step.detail)}`);
   }
-  say(`  ${dim(`${processes.pids.size} process(es) started and stopped; temporary files removed`)}`);
+  const total = (performance.now() / 1000).toFixed(1);
+  say(`  ${dim(`${processes.pids.size} process(es) started and stopped; temporary files removed; ${total} s in all`)}`);
   say(ok ? green(bold('demo finished')) : red(bold(`demo failed${reason ? `: ${reason}` : ''}`)));
 }
 

@@ -30,7 +30,7 @@ export interface DemoState {
   temporary: string[];
   available: Record<string, boolean>;
   summary: {
-    steps: { id: string; status: StepStatus; detail: string }[];
+    steps: { id: string; status: StepStatus; detail: string; ms: number }[];
     instances: Record<string, unknown>;
     table: unknown[];
     migration?: unknown;

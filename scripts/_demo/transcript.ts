@@ -3,7 +3,7 @@
  * check --env development`), then run for real and its output shown (or an excerpt of it). Commands go through the
  * process registry so that Ctrl-C stops them like everything else.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Processes } from './processes.ts';
 
 const colour = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -70,11 +70,20 @@ export function show(text: string, limit: number): void {
   if (lines.length > limit) say(dim(`  … ${lines.length - limit} more line(s)`));
 }
 
-/** Whether the built CLI has `command` yet (the other engineers' commands land during the day). */
-export function hasCommand(cli: string, command: string): boolean {
-  const r = spawnSync(process.execPath, [cli, command, '--help'], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return r.status === 0;
+/** Which of `commands` the built CLI has yet (the other engineers' commands land during the day), asked in parallel. */
+export async function availableCommands(cli: string, commands: readonly string[]): Promise<Record<string, boolean>> {
+  const answers = await Promise.all(
+    commands.map(
+      (command) =>
+        new Promise<boolean>((resolve) => {
+          const child = spawn(process.execPath, [cli, command, '--help'], {
+            stdio: 'ignore',
+            env: { ...process.env, NO_COLOR: '1' },
+          });
+          child.once('error', () => resolve(false));
+          child.once('close', (code) => resolve(code === 0));
+        }),
+    ),
+  );
+  return Object.fromEntries(commands.map((command, i) => [command, answers[i] === true]));
 }
