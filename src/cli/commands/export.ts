@@ -18,7 +18,7 @@ import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
 import { type InstanceContext, loadInstance, required } from '../_context.ts';
 import { style } from '../_style.ts';
-import { readBundleSecrets, type SecretValue, secretEnvName } from './run.ts';
+import { auditName, readBundleSecrets, type SecretValue, secretEnvName } from './run.ts';
 
 export default defineCommand({
   meta: {
@@ -89,7 +89,7 @@ export default defineCommand({
         action: 'export',
         environment: bundle.environment,
         instance: bundle.instance.id,
-        secrets: secrets.map((s) => (s.ref.tenant ? `${s.ref.tenant}/${s.ref.name}` : s.ref.name)),
+        secrets: secrets.map((s) => auditName(s.ref)),
       });
     if (!target) {
       process.stdout.write(text);

@@ -200,6 +200,7 @@ function placeOf(ref: SecretRef): string {
   return `${location.file}:${location.line}`;
 }
 
-function auditName(ref: SecretRef): string {
-  return ref.tenant === undefined ? ref.name : `${ref.tenant}/${ref.name}`;
+/** How the audit log names a secret: `name`, or `name@tenant` for a per-tenant one (as setup and rotate do). */
+export function auditName(ref: SecretRef): string {
+  return ref.tenant === undefined ? ref.name : `${ref.name}@${ref.tenant}`;
 }
