@@ -18,6 +18,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,7 +91,7 @@ export interface ClusterOptions {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { bin, processes } = options;
   const account = clusterAccount();
-  const dir = mkdtempSync(join(tmpdir(), 'envplane-demo-pg-'));
+  const dir = mkdtempSync(join(clusterParent(account), 'envplane-demo-pg-'));
   options.temporary.push(dir);
   const own = (path: string) => account && chownSync(path, account.uid, account.gid);
   own(dir);
@@ -177,6 +178,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Where the cluster's folder goes: the temp dir, unless the cluster runs as another user who cannot pass through
+ * it (some CI runners point TMPDIR at a private 0700 folder); then /tmp, which every user can pass through.
+ */
+function clusterParent(account: Account | undefined): string {
+  const base = tmpdir();
+  if (!account) return base;
+  return (statSync(base).mode & 0o001) !== 0 ? base : '/tmp';
 }
 
 /** A free loopback port: bind port 0, read the number, close (PostgreSQL binds it right after). */

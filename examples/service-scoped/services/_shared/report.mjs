@@ -9,7 +9,7 @@
  * to open the secret through its secrets dir by the store file's name. Asking about its own secrets is the control:
  * the probe must find those, or it proves nothing about the others.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -46,8 +46,7 @@ function holdings(env, secretsDir) {
 function look(target, salt, env, secretsDir) {
   const found = [];
   for (const { where, text } of holdings(env, secretsDir)) {
-    const candidates = [text, text.replace(/\r?\n$/, '')];
-    if (candidates.some((c) => mac(salt, c) === target.mac)) found.push(`${where} holds it`);
+    if (holds(text, salt, target.mac)) found.push(`${where} holds it`);
     else if (target.path && text.includes(target.path)) found.push(`${where} names its path`);
   }
   // The honest attempt: the instance's only door to secrets is its secrets dir; try the store file's name there.
@@ -64,13 +63,19 @@ function look(target, salt, env, secretsDir) {
 
 function openResult(file, salt, expected) {
   try {
-    const text = readFileSync(file, 'utf8');
-    return mac(salt, text) === expected || mac(salt, text.replace(/\r?\n$/, '')) === expected
-      ? 'read it'
-      : 'read other';
+    return holds(readFileSync(file, 'utf8'), salt, expected) ? 'read it' : 'read other';
   } catch (error) {
     return error.code ?? 'error';
   }
+}
+
+/** Whether `text` (or `text` without one trailing newline) has the fingerprint `expected`; compared in constant time. */
+function holds(text, salt, expected) {
+  const want = Buffer.from(String(expected), 'hex');
+  return [text, text.replace(/\r?\n$/, '')].some((candidate) => {
+    const got = Buffer.from(mac(salt, candidate), 'hex');
+    return got.length === want.length && timingSafeEqual(got, want);
+  });
 }
 
 export function mac(salt, text) {
