@@ -47,7 +47,10 @@ export function defaultComposePath(mode: ComposeMode, environment: Environment):
 
 export function renderCompose(options: ComposeOptions): Rendering {
   const path = options.path ?? defaultComposePath(options.mode, options.environment);
-  const ctx: ComposeContext = { ...options, dir: dirOf(path), warnings: [] };
+  // Compose resolves `file:` against the project directory: the first -f file's folder. A standalone file is that
+  // first file; an override follows a base file that sits in the project root.
+  const dir = options.mode === 'override' ? '' : dirOf(path);
+  const ctx: ComposeContext = { ...options, dir, warnings: [] };
   const services: Record<string, YamlValue> = {};
   const secrets: Record<string, Record<string, YamlValue>> = {};
   for (const bundle of options.bundles) {

@@ -128,6 +128,16 @@ describe('render compose: four-planes', () => {
     assert.equal(merged.services.backend?.image, 'reactrine/backend:latest');
   });
 
+  it('secret files resolve from the project directory wherever the file is written', () => {
+    const dir = copyExample('four-planes');
+    render(dir, ['compose', '--env', 'dev', '--mode', 'standalone', '-o', 'deploy/compose.yml']);
+    assert.match(readFileSync(join(dir, 'deploy/compose.yml'), 'utf8'), /file: \.\.\/secrets\/postgres_password\.txt/);
+    const { config } = composeConfig(join(dir, 'deploy'), ['compose.yml']);
+    assert.equal(config.secrets?.postgres_password?.file, join(dir, 'secrets/postgres_password.txt'));
+    render(dir, ['compose', '--env', 'dev', '-o', 'deploy/override.yml']);
+    assert.match(readFileSync(join(dir, 'deploy/override.yml'), 'utf8'), /file: \.\/secrets\/postgres_password\.txt/);
+  });
+
   it('--build adds build.secrets for Compose v2 (checked by the compose-spec schema)', () => {
     const dir = copyExample('four-planes');
     render(dir, ['compose', '--env', 'dev', '--mode', 'standalone', '--build', '-o', 'v2.yml']);

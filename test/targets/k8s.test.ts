@@ -51,6 +51,9 @@ describe('render k8s', () => {
       assert.equal(r.code, 0, r.stderr);
       for (const v of canaries.values()) assert.ok(!r.stdout.includes(v) && !r.stderr.includes(v));
       assert.equal(statSync(join(dir, 'k8s.yaml')).mode & 0o777, 0o600);
+      const audit = readFileSync(join(dir, '.envplane', 'audit.log'), 'utf8');
+      assert.match(audit, /"command":"render k8s","action":"read"/);
+      for (const v of canaries.values()) assert.ok(!audit.includes(v));
       const rendered = docs(readFileSync(join(dir, 'k8s.yaml'), 'utf8'));
       const tmp = tempDir();
       for (const bundle of bundles) {

@@ -3,6 +3,7 @@ import { defineCommand } from 'citty';
 import { parse as parseYaml } from 'yaml';
 import { readTextIfExists } from '../../io/read.ts';
 import { EnvplaneError } from '../../errors.ts';
+import { appendAudit } from '../../audit/log.ts';
 import { emitFiles, type EmitResult } from '../../io/emit.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
 import type { Environment } from '../../manifest/types.ts';
@@ -237,6 +238,13 @@ function k8sValues(project: Project, environment: Environment, bundles: Bundle[]
   if (missing.length > 0)
     throw new EnvplaneError('input', `missing required secret values: ${[...new Set(missing)].join(', ')}`, {
       hint: 'run `envplane setup` to create them, or use --external-secrets',
+    });
+  if (values.size > 0)
+    appendAudit(project.root, {
+      command: 'render k8s',
+      action: 'read',
+      environment: environment.name,
+      secrets: [...values.keys()],
     });
   return values;
 }
