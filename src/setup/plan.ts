@@ -9,7 +9,7 @@ import type { Environment, GenerateRule, Manifest } from '../manifest/types.ts';
 import type { LayerSet } from '../resolve/bundle.ts';
 import { ancestors, checkStorePath } from '../stores/_paths.ts';
 import { completeGitignore, wantedIgnoreLines } from './gitignore.ts';
-import { needName, type SecretNeed, secretNeeds } from './needs.ts';
+import { needName, type SecretNeed, secretNeeds } from '../stores/needs.ts';
 
 export const EXAMPLE_SUFFIX = '.example';
 export const PLACEHOLDER_PREFIX = 'replace with ';

@@ -160,15 +160,23 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
     // The same command without writing: what start-up and planning cost. Most kills aim at the time after it.
     const dry = (await runAndMaybeKill(dir, ['rotate', 'secret_key', '--env', 'dev', '--dry-run'], '', undefined)).ms;
     const writing = Math.max(full - dry, 5);
+    // Where writes begin moves with the machine's load, so the aim follows it (a stochastic approximation): a kill
+    // that changed nothing moves the aim later, one that landed mid-write or after the end moves it earlier, which
+    // keeps about half of the aimed kills inside the writes.
+    let aim = dry;
     for (let step = 0; kills < KILLS; step++) {
       const op = pickOp(random, dir, step);
       const before = snapshot(dir);
-      const delay = random() < 0.2 ? random() * full : dry + random() * writing;
+      const aimed = random() >= 0.2;
+      const delay = aimed ? Math.max(0, aim + (random() - 0.5) * writing) : random() * full;
       const outcome = await runAndMaybeKill(dir, op.args, op.input, delay);
       if (outcome.killed) kills++;
       else completed++;
       const changed = JSON.stringify(snapshot(dir)) !== JSON.stringify(before) || temps(dir).length > 0;
       if (outcome.killed && changed) midWrite++;
+      // A run that finished was aimed far too late (and costs a whole run): step back harder.
+      const move = outcome.killed ? (changed ? -1 : 1) : -3;
+      if (aimed) aim = Math.max(0, aim + move * Math.max(1, writing / 20));
       const context = `seed ${SEED} worker ${index} step ${step} (${op.args.join(' ')}, ${outcome.killed ? `killed at ${delay.toFixed(1)} ms` : 'completed'})`;
       checkInvariants(dir, before, op, context);
       if (temps(dir).length > 0) {

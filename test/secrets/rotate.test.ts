@@ -170,3 +170,20 @@ describe('readSecretValue', () => {
       assert.throws(() => readSecretValue(root, { kind: 'file', path }), /leaves the project/, path);
   });
 });
+
+describe('valueFromBytes', () => {
+  it('drops one trailing newline, refuses empty, NUL and invalid UTF-8 without quoting the value', async () => {
+    const { valueFromBytes } = await import('../../src/stores/value.ts');
+    const b = (s: string) => Buffer.from(s, 'utf8');
+    assert.equal(valueFromBytes(b('v\n'), '<stdin>'), 'v');
+    assert.equal(valueFromBytes(b('v\n\n'), '<stdin>'), 'v\n');
+    assert.equal(valueFromBytes(b('v\r\n'), '<stdin>'), 'v');
+    assert.equal(valueFromBytes(b('é'), '<stdin>'), 'é');
+    for (const bad of [b(''), b('\r\n'), b('se\0cret'), Buffer.from([0x73, 0x65, 0xff, 0x63])]) {
+      assert.throws(
+        () => valueFromBytes(bad, '<stdin>'),
+        (e: Error) => !e.message.includes('se') && /empty|NUL|UTF-8/.test(e.message),
+      );
+    }
+  });
+});

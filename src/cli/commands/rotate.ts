@@ -3,16 +3,14 @@ import { defineCommand } from 'citty';
 import { appendAudit } from '../../audit/log.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { withLock } from '../../io/lock.ts';
-import { unknownHint } from '../../manifest/_suggest.ts';
-import type { Key, Manifest } from '../../manifest/types.ts';
 import { loadProject } from '../../project/load.ts';
 import { findEnvironment } from '../../resolve/instances.ts';
-import { storeLocation } from '../../resolve/secrets.ts';
-import { secretNeeds } from '../../setup/needs.ts';
 import { PREVIOUS_SUFFIX } from '../../stores/files.ts';
 import { generateValue } from '../../stores/generate.ts';
 import { rollbackFile, rotateFile } from '../../stores/rotate.ts';
 import { recordRotations } from '../../stores/state.ts';
+import { rotationTarget } from '../../stores/target.ts';
+import { valueFromBytes } from '../../stores/value.ts';
 import { dirArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
@@ -49,25 +47,9 @@ export default defineCommand({
       });
     const project = loadProject({ ...(args.dir ? { dir: args.dir } : {}), environment: envName });
     const environment = findEnvironment(project.manifest, envName);
-    const key = findSecret(project.manifest, name);
-    const tenant = checkTenant(project.manifest, key, args.tenant);
-    const store = environment.secrets;
-    if (store.kind !== 'files')
-      throw new EnvplaneError('usage', `${environment.name} keeps its secrets in an external store`, {
-        hint: 'rotate it where it lives (e.g. `docker secret create` a new version) or with `envplane push`',
-      });
-    const inLayer = secretNeeds(project.manifest, project.layers, environment).find(
-      (n) => n.key.name === key.name && n.tenant === tenant && n.location.kind === 'layer',
-    );
-    if (inLayer?.location.kind === 'layer')
-      throw new EnvplaneError('input', `${key.name} is set in a config file, not in the secret store`, {
-        location: { file: inLayer.location.file, line: inLayer.location.line },
-        hint: 'move it into the store first with `envplane migrate`',
-      });
-    const location = storeLocation(environment, key, tenant);
-    if (location.kind !== 'file') throw new Error('rotate: files store without a file location');
-    const file = { storeDir: store.dir, path: location.path };
-    const shown = tenant === undefined ? key.name : `${key.name}@${tenant}`;
+    const target = rotationTarget(project.manifest, project.layers, environment, name, args.tenant);
+    const { key, tenant, shown } = target;
+    const file = { storeDir: target.storeDir, path: target.path };
 
     let value: string | undefined;
     if (!args.rollback) {
@@ -130,66 +112,15 @@ function rotateText(r: {
   return `${lines.join('\n')}\n`;
 }
 
-function findSecret(manifest: Manifest, name: string): Key {
-  const key = manifest.keys[name];
-  if (!key)
-    throw new EnvplaneError('usage', `unknown secret "${name}"`, {
-      hint: unknownHint(
-        name,
-        Object.values(manifest.keys)
-          .filter((k) => k.plane === 'secret' || k.plane === 'build')
-          .map((k) => k.name),
-        'secrets',
-      ),
-    });
-  if (key.plane !== 'secret' && key.plane !== 'build')
-    throw new EnvplaneError('usage', `${name} is a ${key.plane} key, not a secret`, {
-      hint: 'only secret and build keys live in the secret store',
-    });
-  return key;
-}
-
-function checkTenant(manifest: Manifest, key: Key, tenant: string | undefined): string | undefined {
-  if (!key.perTenant) {
-    if (tenant !== undefined)
-      throw new EnvplaneError('usage', `${key.name} is not per tenant; drop --tenant`, {
-        hint: 'only keys with `perTenant: true` have one value per tenant',
-      });
-    return undefined;
-  }
-  if (tenant === undefined)
-    throw new EnvplaneError('usage', `${key.name} has one value per tenant; name one with --tenant`, {
-      hint: `tenants: ${manifest.tenants.join(', ')}`,
-    });
-  if (!manifest.tenants.includes(tenant))
-    throw new EnvplaneError('usage', `unknown tenant "${tenant}"`, {
-      hint: unknownHint(tenant, manifest.tenants, 'tenants'),
-    });
-  return tenant;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The new value from stdin: strict UTF-8, one trailing newline dropped, never empty, never a NUL byte. */
+/** The new value from stdin (read before the lock is taken: a slow pipe must not hold other runs up). */
 function readValueFromStdin(): string {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = strictUtf8.decode(readFileSync(0));
+    bytes = readFileSync(0);
   } catch (error) {
-    if (error instanceof TypeError)
-      throw new EnvplaneError('input', 'the value on stdin is not valid UTF-8', { location: { file: '<stdin>' } });
-    throw new EnvplaneError('input', 'cannot read stdin', { location: { file: '<stdin>' } });
+    throw new EnvplaneError('input', `cannot read stdin: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`, {
+      location: { file: '<stdin>' },
+    });
   }
-  const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
-  if (value === '')
-    throw new EnvplaneError('input', 'the value on stdin is empty', {
-      location: { file: '<stdin>' },
-      hint: 'pipe the new value in, e.g. `envplane rotate <secret> --env <env> --from-stdin < file`',
-    });
-  if (value.includes('\0'))
-    throw new EnvplaneError('input', 'the value on stdin contains a NUL byte', {
-      location: { file: '<stdin>' },
-      hint: 'secret files are text; a NUL byte would cut the value short for most readers',
-    });
-  return value;
+  return valueFromBytes(bytes, '<stdin>');
 }
