@@ -67,14 +67,36 @@ interface Setting {
 function collectSettings(layers: LayerSet, paths: string[], wanted: Set<string>): Map<string, Setting[]> {
   const settings = new Map<string, Setting[]>();
   for (const file of paths) {
-    for (const entry of layers[file] ?? []) {
-      if (!wanted.has(entry.key)) continue;
-      const list = settings.get(entry.key) ?? [];
-      settings.set(entry.key, list);
-      list.push({ file, line: entry.line, value: entry.value });
+    const entries = layers[file];
+    if (!entries) continue;
+    // Look up the keys the service wants instead of scanning the file: a shared layer read by every instance would
+    // otherwise make resolving all instances quadratic in the number of services.
+    const byKey = indexByKey(entries);
+    for (const key of wanted) {
+      const found = byKey.get(key);
+      if (!found) continue;
+      const list = settings.get(key) ?? [];
+      settings.set(key, list);
+      for (const entry of found) list.push({ file, line: entry.line, value: entry.value });
     }
   }
   return settings;
+}
+
+/** Per parsed layer (parsed layers are never mutated, so the index stays valid). */
+const indexes = new WeakMap<readonly DotenvEntry[], Map<string, DotenvEntry[]>>();
+
+function indexByKey(entries: readonly DotenvEntry[]): Map<string, DotenvEntry[]> {
+  let index = indexes.get(entries);
+  if (index) return index;
+  index = new Map();
+  for (const entry of entries) {
+    const list = index.get(entry.key);
+    if (list) list.push(entry);
+    else index.set(entry.key, [entry]);
+  }
+  indexes.set(entries, index);
+  return index;
 }
 
 function configValue(manifest: Manifest, key: Key, found: Setting[]): ConfigValue {
