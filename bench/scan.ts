@@ -76,7 +76,8 @@ interface Tree {
   planted: number;
 }
 
-function makeTree(): Tree {
+/** The generated project; the caller removes `dir`. */
+export function makeTree(): Tree {
   const dir = mkdtempSync(join(tmpdir(), 'envplane-bench-scan-'));
   const project = join(dir, 'repo');
   mkdirSync(join(project, 'secrets'), { recursive: true });
@@ -97,7 +98,8 @@ function makeTree(): Tree {
       '',
     ].join('\n'),
   );
-  names.forEach((n, i) => writeFileSync(join(project, 'secrets', `${n}.txt`), `${value(i)}\n`, { mode: 0o600 }));
+  for (const [i, n] of names.entries())
+    writeFileSync(join(project, 'secrets', `${n}.txt`), `${value(i)}\n`, { mode: 0o600 });
   writeFileSync(join(project, '.gitignore'), 'secrets/*.txt\n');
   // The values file lives beside the repository, so neither tool reads it as part of the tree.
   const valuesFile = join(dir, 'values.txt');

@@ -1,7 +1,9 @@
 /**
- * Secret-shaped strings that are not known values: warnings, since envplane cannot tell whether they are live. Every
- * expression is linear: bounded repetitions, no nested quantifiers, and lookbehinds so that a match can only start
- * at a token boundary (a run of letters is not re-tried from each of its positions).
+ * Secret-shaped strings that are not known values: warnings, since envplane cannot tell whether they are live.
+ * Each pattern is anchored on a literal (`AKIA`, `ghp_`, `=`), found with the engine's fast substring search, and
+ * checked there with a sticky expression of bounded repetitions; after a match the search resumes past it. So no
+ * position is examined more than a bounded number of times: linear time on any input, and no regex walks the
+ * whole text character by character.
  */
 
 export type PatternId = 'private-key' | 'aws-access-key-id' | 'github-token' | 'high-entropy-assignment';
@@ -15,17 +17,11 @@ export interface PatternHit {
 
 interface Pattern {
   id: PatternId;
-  /** A literal every match contains, found with a fast search before the expression runs at all. */
-  needle?: string;
-  regex: RegExp;
-  /** Extra test on the match (entropy); default: every match counts. */
-  accept?: (match: RegExpExecArray, text: string) => boolean;
-  /** Where the finding starts when that is before the match (the name of an assignment). */
-  start?: (match: RegExpExecArray, text: string) => number;
+  /** Literals found with indexOf; or a global expression whose matches are the anchors (it runs in one pass). */
+  anchors: string[] | RegExp;
+  /** Checks the text at an anchor (and the anchor's own match); returns the hit or undefined. */
+  at: (text: string, anchor: number, match?: RegExpExecArray) => { start: number; end: number } | undefined;
 }
-
-/** The name an assignment gives a value: an identifier, maybe quoted, right before the `=` or `:`. */
-const NAME_BEFORE = /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}$/;
 
 export const PATTERN_DESCRIPTIONS: Record<PatternId, string> = {
   'private-key': 'a PEM private key block',
@@ -34,33 +30,89 @@ export const PATTERN_DESCRIPTIONS: Record<PatternId, string> = {
   'high-entropy-assignment': 'a high-entropy value assigned to a name',
 };
 
+const ALNUM = /[0-9A-Za-z]/;
+const WORD = /[0-9A-Za-z_]/;
+
+/** The sticky expression matched at `from`, or undefined. */
+function stickyAt(regex: RegExp, text: string, from: number): RegExpExecArray | undefined {
+  regex.lastIndex = from;
+  return regex.exec(text) ?? undefined;
+}
+
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}$/;
+const AWS_KEY = /AKIA[0-9A-Z]{16}(?![0-9A-Za-z])/y;
+const GITHUB_CLASSIC = /gh[pousr]_[A-Za-z0-9]{36,251}(?![0-9A-Za-z_])/y;
+const GITHUB_FINE = /github_pat_[A-Za-z0-9_]{22,255}(?![0-9A-Za-z_])/y;
+// Global, not sticky: one pass finds every `=` or `:` with a long value after it, and resumes past that value.
+const ASSIGNED = /[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})/g;
+/** The name an assignment gives a value: an identifier, maybe quoted, right before the `=` or `:`. */
+const NAME_BEFORE = /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}$/;
+
 const PATTERNS: Pattern[] = [
-  { id: 'private-key', needle: 'PRIVATE KEY-----', regex: /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/g },
-  { id: 'aws-access-key-id', needle: 'AKIA', regex: /(?<![0-9A-Za-z])AKIA[0-9A-Z]{16}(?![0-9A-Za-z])/g },
+  {
+    id: 'private-key',
+    anchors: ['PRIVATE KEY-----'],
+    at: (text, i) => {
+      const before = text.slice(Math.max(0, i - 52), i);
+      const begin = PEM_BEGIN.exec(before);
+      return begin ? { start: i - before.length + begin.index, end: i + 16 } : undefined;
+    },
+  },
+  {
+    id: 'aws-access-key-id',
+    anchors: ['AKIA'],
+    at: (text, i) => {
+      const m = ALNUM.test(text[i - 1] ?? ' ') ? undefined : stickyAt(AWS_KEY, text, i);
+      return m ? { start: i, end: i + m[0].length } : undefined;
+    },
+  },
   {
     id: 'github-token',
-    needle: '_',
-    regex: /(?<![0-9A-Za-z_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![0-9A-Za-z_])/g,
+    anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    at: (text, i) => {
+      if (WORD.test(text[i - 1] ?? ' ')) return undefined;
+      const m = stickyAt(text[i + 2] === 't' ? GITHUB_FINE : GITHUB_CLASSIC, text, i);
+      return m ? { start: i, end: i + m[0].length } : undefined;
+    },
   },
   {
     id: 'high-entropy-assignment',
-    // Value first: a scan for `=` or `:` is cheap, and a long value is consumed whole, so no position is read twice.
-    regex: /[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})/g,
-    accept: (m, text) => looksRandom(m[1]!) && NAME_BEFORE.test(text.slice(Math.max(0, m.index - 140), m.index)),
-    start: (m, text) => m.index - (NAME_BEFORE.exec(text.slice(Math.max(0, m.index - 140), m.index))?.[0].length ?? 0),
+    anchors: ASSIGNED,
+    at: (text, i, m) => {
+      if (!m || !looksRandom(m[1]!)) return undefined;
+      const before = text.slice(Math.max(0, i - 140), i);
+      const name = NAME_BEFORE.exec(before);
+      return name ? { start: i - before.length + name.index, end: i + m[0].length } : undefined;
+    },
   },
 ];
 
-/** Pattern hits in `text` (one character per byte, e.g. latin1-decoded), in order of position per pattern. */
+// V8 runs a regular expression's first execution in its bytecode interpreter and compiles it to machine code
+// only after that; one exec over a 50 MB file would be interpreted throughout, several times slower.
+for (const regex of [PEM_BEGIN, AWS_KEY, GITHUB_CLASSIC, GITHUB_FINE, ASSIGNED, NAME_BEFORE])
+  for (let i = 0; i < 2; i++) {
+    regex.lastIndex = 0;
+    regex.exec('KEY = ghp_AKIA-----BEGIN ');
+  }
+
+/** Pattern hits in `text` (one character per byte, e.g. latin1-decoded). */
 export function findPatterns(text: string): PatternHit[] {
   const hits: PatternHit[] = [];
+  const add = (id: PatternId, hit: { start: number; end: number } | undefined) => {
+    if (hit) hits.push({ pattern: id, ...hit });
+    return hit;
+  };
   for (const p of PATTERNS) {
-    if (p.needle !== undefined && !text.includes(p.needle)) continue;
-    p.regex.lastIndex = 0;
-    for (let m = p.regex.exec(text); m !== null; m = p.regex.exec(text)) {
-      if (p.accept && !p.accept(m, text)) continue;
-      hits.push({ pattern: p.id, start: p.start ? p.start(m, text) : m.index, end: m.index + m[0].length });
+    if (p.anchors instanceof RegExp) {
+      p.anchors.lastIndex = 0;
+      for (let m = p.anchors.exec(text); m !== null; m = p.anchors.exec(text)) add(p.id, p.at(text, m.index, m));
+      continue;
     }
+    for (const anchor of p.anchors)
+      for (let i = text.indexOf(anchor); i !== -1; ) {
+        const hit = add(p.id, p.at(text, i));
+        i = text.indexOf(anchor, hit ? Math.max(hit.end, i + 1) : i + 1);
+      }
   }
   return hits;
 }
