@@ -13,7 +13,16 @@ type Op = { kind: ' ' | '-' | '+'; line: string };
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string): string {
   const a = splitLines(oldText);
   const b = splitLines(newText);
-  const ops = a.length * b.length > MAX_CELLS ? replaceAll(a, b) : lcsOps(a, b);
+  // Equal head and tail lines need no table: a hand edit in a long file leaves a small middle to compare.
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const same = (lines: string[]) => lines.map((line) => ({ kind: ' ' as const, line }));
+  const middle = midA.length * midB.length > MAX_CELLS ? replaceAll(midA, midB) : lcsOps(midA, midB);
+  const ops = [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
   if (ops.every((op) => op.kind === ' ')) return '';
   return `--- ${oldName}\n+++ ${newName}\n${hunks(ops).join('')}`;
 }

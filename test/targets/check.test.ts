@@ -93,6 +93,16 @@ describe('unified diff', () => {
     assert.match(unifiedDiff('', 'new\n', '/dev/null', 'b/x'), /@@ -0,0 \+1,1 @@\n\+new/);
   });
 
+  it('stays small and fast for one edit in a long file', () => {
+    const a = Array.from({ length: 50_000 }, (_, i) => `line ${i}`).join('\n');
+    const b = a.replace('line 25000\n', 'line 25000 edited\n');
+    const started = performance.now();
+    const diff = unifiedDiff(a, b, 'a/x', 'b/x');
+    assert.ok(performance.now() - started < 2000);
+    assert.equal(diff.split('\n').filter((l) => /^[-+][^-+]/.test(l)).length, 2);
+    assert.match(diff, /@@ -24998,7 \+24998,7 @@/);
+  });
+
   it('masks values but keeps structure readable', () => {
     const masked = maskSecretText(
       'kind: Secret\nmetadata:\n  name: app-secrets\ndata:\n  token: c2VjcmV0\n  multi: |\n    raw line\n',
