@@ -73,32 +73,40 @@ function firstBraceClosing(t: string, from: number, last: number): number {
 function substitute(t: string, start: number, end: number, lookup: VarLookup, depth: number): string {
   if (depth > MAX_NESTING)
     throw new TemplateError(start, `interpolation nested deeper than ${MAX_NESTING} levels`, 'flatten the defaults');
-  let out = '';
+  // Pieces joined once: `+=` would leave one rope node per template behind.
+  const out: string[] = [];
+  // Text from `i` on is literal and not yet copied; `s` is where the search for the next `$` resumes.
   let i = start;
+  let s = start;
   // Caches that keep a long line with many templates linear: the next newline, and the last `}` before it.
   let newline = -2;
   let braceLineEnd = -1;
   let lastBrace = -1;
   for (;;) {
-    const p = t.indexOf('$', i);
-    if (p === -1 || p >= end) return i === start ? t.slice(start, end) : out + t.slice(i, end);
-    out += t.slice(i, p);
+    const p = t.indexOf('$', s);
+    if (p === -1 || p >= end) {
+      if (i === start) return t.slice(start, end);
+      out.push(t.slice(i, end));
+      return out.join('');
+    }
     const c = p + 1 < end ? t.charCodeAt(p + 1) : -1;
     if (c === DOLLAR) {
-      out += '$';
-      i = p + 2;
+      // `$$` is one literal `$`: it joins the pending literal text.
+      out.push(t.slice(i, p + 1));
+      i = s = p + 2;
       continue;
     }
-    if (isNameStart(c)) {
+    if (c !== LBRACE && !isNameStart(c)) {
+      // A lone `$` stays as written, as part of the pending literal text.
+      s = p + 1;
+      continue;
+    }
+    if (p > i) out.push(t.slice(i, p));
+    if (c !== LBRACE) {
       let j = p + 2;
       while (j < end && isNameChar(t.charCodeAt(j))) j++;
-      out += lookup(t.slice(p + 1, j)) ?? '';
-      i = j;
-      continue;
-    }
-    if (c !== LBRACE) {
-      out += '$';
-      i = p + 1;
+      out.push(lookup(t.slice(p + 1, j)) ?? '');
+      i = s = j;
       continue;
     }
     const q = p + 2;
@@ -108,8 +116,8 @@ function substitute(t: string, start: number, end: number, lookup: VarLookup, de
     const name = t.slice(q, e);
     const after = e < end ? t.charCodeAt(e) : -1;
     if (after === RBRACE) {
-      out += lookup(name) ?? '';
-      i = e + 1;
+      out.push(lookup(name) ?? '');
+      i = s = e + 1;
       continue;
     }
     const colon = after === COLON && e + 1 < end && isOp(t.charCodeAt(e + 1));
@@ -128,8 +136,8 @@ function substitute(t: string, start: number, end: number, lookup: VarLookup, de
     if (lastBrace <= opPos) throw invalid(p);
     const close = firstBraceClosing(t, p, lastBrace);
     const argEnd = close === -1 ? lastBrace : close;
-    out += apply(t, p, name, t.charCodeAt(opPos), colon, opPos + 1, argEnd, lookup, depth);
-    i = argEnd + 1;
+    out.push(apply(t, p, name, t.charCodeAt(opPos), colon, opPos + 1, argEnd, lookup, depth));
+    i = s = argEnd + 1;
   }
 }
 

@@ -18,6 +18,9 @@ export function fitsSingleQuotes(value: string): boolean {
 /**
  * The inside of a double-quoted value: `\` `"` `$` escaped (Compose would otherwise interpolate `$`), line breaks as
  * `\n` and `\r`. Everything else is literal inside Compose's double quotes, tabs and other controls included.
+ *
+ * A trailing backslash is written as the octal escape `\0134` instead of `\\`: npm dotenv's line pattern can read
+ * `\\"` as an escaped quote, run past the end of the line and swallow the entries below it into this value.
  */
 export function escapeDouble(value: string): string {
   let out = '';
@@ -25,7 +28,7 @@ export function escapeDouble(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     let rep: string;
-    if (c === 92) rep = '\\\\';
+    if (c === 92) rep = i === value.length - 1 ? '\\0134' : '\\\\';
     else if (c === 34) rep = '\\"';
     else if (c === 36) rep = '\\$';
     else if (c === 10) rep = '\\n';
