@@ -21,30 +21,21 @@ interface Pattern {
 const EMPTY = new Uint8Array(0);
 
 export class StreamRedactor {
-  /** Patterns by first byte, longest first, so the first hit at a position is the longest one. */
-  readonly #byFirst = new Map<number, Pattern[]>();
-  /** 1 where some pattern starts with that byte: most bytes are rejected with one array read. */
-  readonly #isFirst = new Uint8Array(256);
+  /** Distinct forms of every secret; `Buffer` only for its native substring search (no I/O involved). */
+  readonly #patterns: Pattern[] = [];
   readonly #longest: number;
   #tail: Uint8Array = EMPTY;
 
   constructor(secrets: readonly NamedSecret[]) {
     const encoder = new TextEncoder();
     const seen = new Set<string>();
-    let longest = 0;
     for (const { name, value } of secrets)
       for (const form of secretForms(value)) {
         if (seen.has(form)) continue; // two secrets with one value: the first name is shown
         seen.add(form);
-        const bytes = encoder.encode(form);
-        const list = this.#byFirst.get(bytes[0]!) ?? [];
-        list.push({ bytes, replacement: encoder.encode(`[REDACTED:${name}]`) });
-        this.#byFirst.set(bytes[0]!, list);
-        this.#isFirst[bytes[0]!] = 1;
-        longest = Math.max(longest, bytes.length);
+        this.#patterns.push({ bytes: Buffer.from(form, 'utf8'), replacement: encoder.encode(`[REDACTED:${name}]`) });
       }
-    for (const list of this.#byFirst.values()) list.sort((a, b) => b.bytes.length - a.bytes.length);
-    this.#longest = longest;
+    this.#longest = Math.max(0, ...this.#patterns.map((p) => p.bytes.length));
   }
 
   /** Bytes that can be released now; up to (longest − 1) bytes stay behind until the next chunk or `end()`. */
@@ -60,32 +51,41 @@ export class StreamRedactor {
     return buffer.length === 0 ? EMPTY : this.#scan(buffer, buffer.length);
   }
 
-  /** Decides positions [0, limit); keeps the rest (from the end of the last match, if later) as the tail. */
-  #scan(buffer: Uint8Array, limit: number): Uint8Array {
+  /**
+   * Decides positions [0, limit): repeatedly the leftmost match (the longest one there), found with each pattern's
+   * native `indexOf`; keeps the rest (from the end of the last match, if later) as the tail.
+   */
+  #scan(bytes: Uint8Array, limit: number): Uint8Array {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const next = this.#patterns.map((p) => buffer.indexOf(p.bytes, 0));
     const parts: Uint8Array[] = [];
     let emitted = 0;
-    let p = 0;
-    while (p < limit) {
-      const match = this.#isFirst[buffer[p]!] === 1 ? this.#matchAt(buffer, p) : undefined;
-      if (match === undefined) {
-        p++;
-        continue;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < next.length; i++) {
+        const at = next[i]!;
+        if (at === -1 || at >= limit) continue;
+        const current = best === -1 ? -1 : next[best]!;
+        if (
+          best === -1 ||
+          at < current ||
+          (at === current && this.#patterns[i]!.bytes.length > this.#patterns[best]!.bytes.length)
+        )
+          best = i;
       }
-      parts.push(buffer.subarray(emitted, p), match.replacement);
-      p += match.bytes.length;
-      emitted = p;
+      if (best === -1) break;
+      const match = this.#patterns[best]!;
+      const at = next[best]!;
+      parts.push(bytes.subarray(emitted, at), match.replacement);
+      emitted = at + match.bytes.length;
+      // Occurrences that overlap the match are gone; look again from its end.
+      for (let i = 0; i < next.length; i++)
+        if (next[i] !== -1 && next[i]! < emitted) next[i] = buffer.indexOf(this.#patterns[i]!.bytes, emitted);
     }
-    const keepFrom = Math.max(emitted, Math.max(limit, 0));
-    parts.push(buffer.subarray(emitted, keepFrom));
-    this.#tail = buffer.slice(keepFrom);
+    const keepFrom = Math.max(emitted, limit, 0);
+    parts.push(bytes.subarray(emitted, keepFrom));
+    this.#tail = bytes.slice(keepFrom);
     return concatAll(parts);
-  }
-
-  #matchAt(buffer: Uint8Array, p: number): Pattern | undefined {
-    const candidates = this.#byFirst.get(buffer[p]!);
-    if (candidates === undefined) return undefined;
-    for (const pattern of candidates) if (startsWith(buffer, p, pattern.bytes)) return pattern;
-    return undefined;
   }
 }
 
@@ -96,12 +96,6 @@ export function redactText(text: string, secrets: readonly NamedSecret[]): strin
   return (
     decoder.decode(redactor.push(new TextEncoder().encode(text)), { stream: true }) + decoder.decode(redactor.end())
   );
-}
-
-function startsWith(buffer: Uint8Array, at: number, pattern: Uint8Array): boolean {
-  if (at + pattern.length > buffer.length) return false;
-  for (let i = 1; i < pattern.length; i++) if (buffer[at + i] !== pattern[i]) return false;
-  return true;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
