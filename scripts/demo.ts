@@ -78,6 +78,8 @@ process.on('exit', () => {
   for (const dir of state.temporary) rmSync(dir, { recursive: true, force: true });
 });
 
+let interruptedBy: NodeJS.Signals | undefined;
+
 /** The one way out: clean up, print the summary, write the JSON summary, exit. The first caller wins. */
 let finishing = false;
 async function finish(ok: boolean, reason: string | undefined, code: number): Promise<void> {
@@ -91,6 +93,7 @@ async function finish(ok: boolean, reason: string | undefined, code: number): Pr
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.once(signal, () => {
+    interruptedBy = signal;
     say(`\n${yellow(`${signal}: stopping everything the demo started`)}`);
     void finish(false, `interrupted by ${signal}`, 130);
   });
@@ -119,7 +122,10 @@ async function main(): Promise<boolean> {
     heading(step.number, step.title);
     const started = performance.now();
     const outcome = await step.run(state, shell);
-    record(step.id, outcome.status, outcome.detail, performance.now() - started);
+    // A step cut short by Ctrl-C fails because its processes were stopped; say why rather than how.
+    if (interruptedBy) outcome.detail = `interrupted by ${interruptedBy}`;
+    record(step.id, interruptedBy ? 'failed' : outcome.status, outcome.detail, performance.now() - started);
+    if (interruptedBy) return false;
     if (outcome.status === 'failed') {
       say(red(`✘ ${outcome.detail}`));
       return false;

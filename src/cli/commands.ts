@@ -55,8 +55,14 @@ export const commands: Record<string, Entry> = {
     description: 'Install or remove the git pre-commit hook that runs `envplane scan --staged`',
     load: () => import('./commands/hooks.ts').then((m) => m.default),
   },
-  render: { description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab', load: () => import('./commands/render.ts').then((m) => m.default) },
-  push: { description: 'Create an environment’s secrets in Docker Swarm (values on stdin only)', load: () => import('./commands/push.ts').then((m) => m.default) },
+  render: {
+    description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab',
+    load: () => import('./commands/render.ts').then((m) => m.default),
+  },
+  push: {
+    description: 'Create an environment’s secrets in Docker Swarm (values on stdin only)',
+    load: () => import('./commands/push.ts').then((m) => m.default),
+  },
   init: { description: 'Create envplane.yaml: a new project, or --from-existing to describe the project as it is', load: () => import('./commands/init.ts').then((m) => m.default) },
   migrate: { description: 'Move secrets out of a legacy .env file or out of config layers into the secret store', load: () => import('./commands/migrate.ts').then((m) => m.default) },
 };
