@@ -54,7 +54,15 @@ function defaultTimeout(): number {
 }
 
 function acquire(path: string, timeoutMs: number): void {
-  ensureDir(dirname(path), 0o700, `${STATE_DIR}/${LOCK_FILE}`);
+  try {
+    ensureDir(dirname(path), 0o700, `${STATE_DIR}/${LOCK_FILE}`);
+  } catch (error) {
+    if (error instanceof EnvplaneError) throw error;
+    throw new EnvplaneError('failure', `cannot create ${STATE_DIR}/: ${code(error)}`, {
+      location: { file: STATE_DIR },
+      hint: 'envplane keeps its lock, state and audit log there; the project folder must be writable',
+    });
+  }
   const deadline = Date.now() + timeoutMs;
   let pause = 2;
   for (;;) {
