@@ -211,7 +211,8 @@ function normalizeKey(name: string, written: WrittenKey, fail: Fail): Key {
 
 function checkServiceKeys(service: Service, keys: Record<string, Key>, fail: Fail): void {
   const at = ['services', service.name];
-  const known = Object.keys(keys);
+  // Listed only when a name is unknown: building the list for every service made normalizing quadratic.
+  const known = () => Object.keys(keys);
   for (const [i, name] of service.uses.entries()) {
     const here = [...at, 'uses', String(i)];
     const key = keys[name];
@@ -219,7 +220,7 @@ function checkServiceKeys(service: Service, keys: Record<string, Key>, fail: Fai
       fail(
         here,
         `service "${service.name}" uses unknown key "${name}"`,
-        `${unknownHint(name, known, 'keys')}; declare it under \`keys:\``,
+        `${unknownHint(name, known(), 'keys')}; declare it under \`keys:\``,
       );
     else if (key.plane === 'build')
       fail(
@@ -241,7 +242,7 @@ function checkServiceKeys(service: Service, keys: Record<string, Key>, fail: Fai
       fail(
         here,
         `unknown build secret "${name}"`,
-        `${unknownHint(name, known, 'keys')}; declare it with \`plane: build\``,
+        `${unknownHint(name, known(), 'keys')}; declare it with \`plane: build\``,
       );
     else if (key.plane !== 'build')
       fail(
