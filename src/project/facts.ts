@@ -4,7 +4,7 @@
  * .example?): no value leaves this file.
  */
 import { createHash } from 'node:crypto';
-import { type Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
@@ -97,13 +97,16 @@ function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<str
     ...b.build.map((s) => ({ name: s.id, tenant: undefined, location: s.location, environment: b.environment })),
   ]);
   const facts: Record<string, SecretFact> = {};
+  const templates = templateReader(root);
   for (const ref of refs) {
     const id = locationId(ref.location);
     if (facts[id]) continue;
-    const fact = describeSecret(project, ref.location, ref.name, sharedTemplate(project, ref));
+    const stat =
+      ref.location.kind === 'file' ? lstatSync(join(root, ref.location.path), { throwIfNoEntry: false }) : undefined;
+    const fact = describeSecret(project, ref.location, ref.name, stat, templates, sharedTemplate(project, ref));
     const age =
       secretAgeDays(state, ref.environment, ref.name, ref.tenant, now) ??
-      (fact.exists && ref.location.kind === 'file' ? fileAgeDays(join(root, ref.location.path), now) : undefined);
+      (stat ? (now.getTime() - stat.mtimeMs) / 86_400_000 : undefined);
     if (age !== undefined) fact.ageDays = age;
     facts[id] = fact;
   }
@@ -127,11 +130,33 @@ function sharedTemplate(
   return location.kind === 'file' ? `${location.path}.example` : undefined;
 }
 
-function describeSecret(project: Project, location: SecretLocation, name: string, template?: string): SecretFact {
+/** `.example` templates, each looked up and read once (tenants of a per-tenant secret share one). */
+function templateReader(root: string): (path: string) => { exists: boolean; value?: string } {
+  const cache = new Map<string, { exists: boolean; value?: string }>();
+  return (path) => {
+    let entry = cache.get(path);
+    if (!entry) {
+      const value = readSecretValue(root, { kind: 'file', path });
+      entry = value !== undefined ? { exists: true, value } : { exists: exists(join(root, path)) };
+      cache.set(path, entry);
+    }
+    return entry;
+  };
+}
+
+function describeSecret(
+  project: Project,
+  location: SecretLocation,
+  name: string,
+  stat: Stats | undefined,
+  templates: ReturnType<typeof templateReader>,
+  sharedTemplate?: string,
+): SecretFact {
   const { root, manifest } = project;
-  const value = readSecretValue(root, location, project.layers);
+  const missingFile = location.kind === 'file' && stat === undefined;
+  const value = missingFile ? undefined : readSecretValue(root, location, project.layers);
   const fact: SecretFact = {
-    exists: location.kind === 'file' ? exists(join(root, location.path)) : value !== undefined,
+    exists: location.kind === 'file' ? stat !== undefined : value !== undefined,
     length: value?.length ?? 0,
     placeholder: value !== undefined && isPlaceholder(value, manifest.project, name),
     equalsExample: false,
@@ -139,13 +164,11 @@ function describeSecret(project: Project, location: SecretLocation, name: string
   };
   if (value !== undefined) fact.digest = sha256(value);
   if (location.kind === 'file') {
-    const path = join(root, location.path);
-    const mode = modeOf(path);
-    if (mode !== undefined) fact.mode = mode;
-    const example =
-      readSecretValue(root, { kind: 'file', path: `${location.path}.example` }) ??
-      (template === undefined ? undefined : readSecretValue(root, { kind: 'file', path: template }));
-    fact.hasExample = exists(`${path}.example`) || (template !== undefined && exists(join(root, template)));
+    if (stat) fact.mode = stat.mode & 0o777;
+    const own = templates(`${location.path}.example`);
+    const shared = sharedTemplate === undefined ? undefined : templates(sharedTemplate);
+    fact.hasExample = own.exists || shared?.exists === true;
+    const example = own.value ?? shared?.value;
     fact.equalsExample = value !== undefined && example !== undefined && example === value;
   }
   return fact;
@@ -169,22 +192,6 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function modeOf(path: string): number | undefined {
-  try {
-    return lstatSync(path).mode & 0o777;
-  } catch {
-    return undefined;
-  }
-}
-
-function fileAgeDays(path: string, now: Date): number | undefined {
-  try {
-    return (now.getTime() - statSync(path).mtimeMs) / 86_400_000;
-  } catch {
-    return undefined;
   }
 }
 

@@ -15,7 +15,7 @@ export const exampleOrphan: Rule = {
       if (environment.secrets.kind !== 'files') continue;
       for (const key of Object.values(manifest.keys)) {
         if (key.plane !== 'secret' && key.plane !== 'build') continue;
-        for (const tenant of [undefined, ...manifest.tenants]) {
+        for (const tenant of key.perTenant ? [undefined, ...manifest.tenants] : [undefined]) {
           const location = storeLocation(environment, key, tenant);
           if (location.kind === 'file') expected.add(`${location.path}.example`);
         }
