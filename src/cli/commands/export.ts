@@ -34,7 +34,7 @@ export default defineCommand({
       description: 'File to write, relative to the current folder, or `-` for stdout (required)',
       valueHint: 'file',
     },
-    includeSecrets: {
+    'include-secrets': {
       type: 'boolean',
       description: 'Write secret values inline instead of <KEY>_FILE paths (default: false)',
     },
@@ -49,13 +49,14 @@ export default defineCommand({
     ...dirArg,
   },
   run({ args }) {
+    const includeSecrets = args['include-secrets'] === true;
     const output = required(
       args.output,
       'output',
       'name the file to write, e.g. -o services/etl/.env (or - for stdout)',
     );
     const toStdout = output === '-';
-    if (toStdout && args.includeSecrets && !args.reveal)
+    if (toStdout && includeSecrets && !args.reveal)
       throw new EnvplaneError('usage', 'refusing to print secret values to stdout', {
         hint: 'add --reveal if you really mean it, or write to a file with -o <file>',
       });
@@ -66,24 +67,24 @@ export default defineCommand({
     if (target) refuseTarget(context, bundle, target, output, args.force === true);
 
     const secrets = readBundleSecrets(context, bundle, 'envplane export');
-    const { values, skipped } = exportValues(bundle, secrets, args.includeSecrets === true, project.root);
+    const { values, skipped } = exportValues(bundle, secrets, includeSecrets, project.root);
     const report = serializeDotenvReport(values);
     const header = `# envplane export --env ${environment.name} --service ${instance.service}${
       instance.tenant ? ` --tenant ${instance.tenant}` : ''
-    } (${args.includeSecrets ? 'secret values inline' : 'secrets as file paths'})\n`;
+    } (${includeSecrets ? 'secret values inline' : 'secrets as file paths'})\n`;
     const text = header + report.text;
 
     // Warnings could quote text around a value; pass them through the redactor so a value can never show.
     const named = secrets.map((s) => ({ name: s.ref.name, value: s.value }));
     for (const warning of portabilityWarnings(report.warnings)) warn(redactText(warning, named));
     for (const ref of skipped) warn(skippedText(ref));
-    if (args.includeSecrets && secrets.length > 0)
+    if (includeSecrets && secrets.length > 0)
       warn(
         `${secrets.length} secret value(s) written inline: keep the file out of git and images, ` +
           'and prefer secret files (the default) where the program can read <KEY>_FILE',
       );
 
-    if (args.includeSecrets && secrets.length > 0)
+    if (includeSecrets && secrets.length > 0)
       appendAudit(project.root, {
         command: 'export',
         action: 'export',
