@@ -60,6 +60,12 @@ describe('render --check', () => {
     const input = runCli(['render', 'compose', '--env', 'dev', '-o', 'config/dev.env'], { cwd: dir });
     assert.equal(input.code, 2);
     assert.match(input.stderr, /one of the project's inputs/);
+    const otherEnv = runCli(['render', 'compose', '--env', 'dev', '-o', 'config/prod.env', '--force'], { cwd: dir });
+    assert.equal(otherEnv.code, 2, 'a layer of another environment is an input too');
+    const secretFile = runCli(['render', 'compose', '--env', 'prod', '-o', 'secrets/secret_key.txt', '--force'], {
+      cwd: dir,
+    });
+    assert.equal(secretFile.code, 2, 'a files-store secret of another environment is an input too');
     const handWritten = runCli(
       ['render', 'compose', '--env', 'prod', '--mode', 'standalone', '-o', 'docker-compose.prod.yml'],
       { cwd: dir },

@@ -11,6 +11,8 @@ import type { Project } from '../../project/load.ts';
 import { loadProject } from '../../project/load.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import { findEnvironment, listInstances } from '../../resolve/instances.ts';
+import { allLayers } from '../../resolve/layers.ts';
+import { storeLocation } from '../../resolve/secrets.ts';
 import type { Bundle } from '../../resolve/types.ts';
 import { readSecretValue } from '../../stores/read.ts';
 import { secretSource } from '../../targets/_compose.ts';
@@ -249,12 +251,22 @@ function k8sValues(project: Project, environment: Environment, bundles: Bundle[]
   return values;
 }
 
-/** Files the project reads: never overwritten by a rendered file. */
+/** Files the project reads, in every environment: never overwritten by a rendered file. */
 function projectInputs(project: Project, bundles: Bundle[]): string[] {
-  const secretFiles = bundles.flatMap((b) =>
-    [...b.secrets, ...b.build].flatMap((s) => (s.location.kind === 'file' ? [s.location.path] : [])),
+  const manifest = project.manifest;
+  const layers = allLayers(manifest, listInstances(manifest)).map((l) => l.path);
+  const secretFiles = manifest.environments.flatMap((environment) =>
+    Object.values(manifest.keys).flatMap((key) =>
+      [undefined, ...manifest.tenants].flatMap((tenant) => {
+        const location = storeLocation(environment, key, tenant);
+        return location.kind === 'file' ? [location.path] : [];
+      }),
+    ),
   );
-  return [project.manifest.file, ...Object.keys(project.layers), ...secretFiles];
+  const buildFiles = bundles.flatMap((b) =>
+    b.build.flatMap((s) => (s.location.kind === 'file' ? [s.location.path] : [])),
+  );
+  return [manifest.file, ...layers, ...secretFiles, ...buildFiles];
 }
 
 function projectPath(root: string, output: string): string {
