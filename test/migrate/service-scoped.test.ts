@@ -7,26 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadProject } from '../../src/project/load.ts';
-import { resolveBundle } from '../../src/resolve/bundle.ts';
-import { findEnvironment, listInstances } from '../../src/resolve/instances.ts';
-import { readSecretValue } from '../../src/stores/read.ts';
 import { copyExample, hashTree, runCli } from '../_helpers.ts';
-
-/** Instance id → key → value (config and secrets alike), as the instances receive them. */
-export function receivedValues(dir: string): Record<string, Record<string, string | undefined>> {
-  const project = loadProject({ dir, lookup: {} });
-  const environment = findEnvironment(project.manifest, 'development');
-  const out: Record<string, Record<string, string | undefined>> = {};
-  for (const instance of listInstances(project.manifest)) {
-    const bundle = resolveBundle(project.manifest, project.layers, environment, instance);
-    const values: Record<string, string | undefined> = {};
-    for (const c of bundle.config) values[c.key] = c.value;
-    for (const s of bundle.secrets) values[`secret:${s.name}`] = readSecretValue(dir, s.location, project.layers);
-    out[instance.id] = values;
-  }
-  return out;
-}
+import { receivedValues } from './_fixtures.ts';
 
 const SECRET_VALUES = [
   'pulse',

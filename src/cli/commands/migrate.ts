@@ -57,6 +57,11 @@ export default defineCommand({
     if (args.file !== undefined && args.file !== '') {
       const source = projectPath(root, args.file);
       const text = read(source);
+      if (text === undefined && resumed !== undefined) {
+        // The interrupted run was this one and it removed the file as its last step: the job is done.
+        process.stdout.write(`finished an interrupted migration (${resumed} steps); ${source} is migrated\n`);
+        return;
+      }
       if (text === undefined)
         throw new EnvplaneError('usage', `${source} does not exist`, { hint: 'name the legacy env file to migrate' });
       const layered = project.manifest.environments.some((e) => e.config.includes(source));
