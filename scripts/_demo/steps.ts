@@ -58,7 +58,7 @@ export const steps: Step[] = [
     title: 'envplane check finds the seed’s own mistakes',
     async run(state, shell) {
       if (!state.available.check) return unavailable('check');
-      const r = await envplane(shell, ['check', '--env', state.environment], { lines: 24 });
+      const r = await envplane(shell, ['check', '--env', state.environment], { lines: 14, tail: 1 });
       if (r.code === 2) return { status: 'failed', detail: `check could not read the project (exit 2)` };
       const problems =
         r.code === 1 ? 'problems found, as expected for the seed as written' : 'no problems (unexpected)';
@@ -72,7 +72,7 @@ export const steps: Step[] = [
     async run(state, shell) {
       const done: string[] = [];
       if (state.available.migrate) {
-        const r = await envplane(shell, ['migrate', '--env', state.environment], { lines: 16 });
+        const r = await envplane(shell, ['migrate', '--env', state.environment], { lines: 14 });
         if (r.code !== 0) return { status: 'failed', detail: `migrate exited ${r.code}` };
         done.push('migrated');
       } else say(dim('  (envplane migrate is not available yet: the secrets stay in the .env files)'));
@@ -89,7 +89,7 @@ export const steps: Step[] = [
       const rotated = await rotateWeak(state, shell);
       if (rotated === undefined) return { status: 'failed', detail: 'rotating the weak secrets failed' };
       if (rotated > 0) done.push(`${rotated} weak seed secret(s) rotated`);
-      const check = await envplane(shell, ['check', '--env', state.environment], { lines: 24 });
+      const check = await envplane(shell, ['check', '--env', state.environment], { lines: 24, tail: 1 });
       if (check.code !== 0)
         return { status: 'failed', detail: `check is not clean after migrate and setup (exit ${check.code})` };
       const tally = check.stdout.trim().split('\n').pop() ?? '';

@@ -45,7 +45,7 @@ export function shown(argv: string[]): string {
 export async function envplane(
   shell: Shell,
   args: string[],
-  options: { lines?: number; env?: Record<string, string> } = {},
+  options: { lines?: number; tail?: number; env?: Record<string, string> } = {},
 ): Promise<CommandResult> {
   say(`${dim('$')} envplane ${shown(args)}`);
   const started = shell.processes.start(`envplane ${args[0]}`, process.execPath, [shell.cli, ...args], {
@@ -53,21 +53,26 @@ export async function envplane(
     env: { ...(process.env as Record<string, string>), NO_COLOR: '1', ...options.env },
   });
   const code = await started.exited;
-  show(`${started.stdout}${started.stderr}`, options.lines ?? 20);
+  show(`${started.stdout}${started.stderr}`, options.lines ?? 20, options.tail ?? 0);
   say(dim(`  (exit ${code})`));
   return { code, stdout: started.stdout, stderr: started.stderr };
 }
 
-/** Indented output, cut to `limit` lines with a note saying how many were left out. */
-export function show(text: string, limit: number): void {
+/** Indented output, cut to `limit` lines (and the last `tail`) with a note saying how many were left out. */
+export function show(text: string, limit: number, tail = 0): void {
   const lines = text.replace(/\n+$/, '').split('\n');
   if (lines.length === 1 && lines[0] === '') return;
   if (limit === 0) {
     say(dim(`  (${lines.length} lines of output, read by the demo)`));
     return;
   }
+  if (lines.length <= limit + tail) {
+    for (const line of lines) say(`  ${line}`);
+    return;
+  }
   for (const line of lines.slice(0, limit)) say(`  ${line}`);
-  if (lines.length > limit) say(dim(`  … ${lines.length - limit} more line(s)`));
+  say(dim(`  … ${lines.length - limit - tail} more line(s)`));
+  for (const line of lines.slice(lines.length - tail)) say(`  ${line}`);
 }
 
 /** Which of `commands` the built CLI has yet (the other engineers' commands land during the day), asked in parallel. */
