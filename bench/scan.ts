@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,13 +159,21 @@ export async function benchScan(runs = 3): Promise<Row[]> {
     );
     const mb = tree.bytes / 1e6;
     const rate = (ms: number[]) => `${(mb / (median(ms) / 1000)).toFixed(0)} MB/s`;
+    // Wall time on a shared machine includes waiting for a core; CPU time (user + system) shows the work itself.
+    const cpu = (argv: string[]) => {
+      const before = childCpuSeconds();
+      spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+      const seconds = childCpuSeconds() - before;
+      return `${seconds.toFixed(2)} s CPU = ${(mb / seconds).toFixed(0)} MB/s`;
+    };
     return [
       {
         benchmark: `scan ${mb.toFixed(0)} MB, ${FILES} files, ${VALUES} known values`,
         ours: ours!,
         peers: [peer!, quiet!],
         notes: [
-          `envplane ${rate(ours!.ms)} (--no-patterns ${rate(quiet!.ms)}), git grep ${rate(peer!.ms)}`,
+          `wall: envplane ${rate(ours!.ms)} (--no-patterns ${rate(quiet!.ms)}), git grep ${rate(peer!.ms)}`,
+          `CPU: envplane ${cpu(envplane([]))}, --no-patterns ${cpu(envplane(['--no-patterns']))}, git grep ${cpu(grep)}`,
           `envplane searches ${VALUES} values × ~10 encodings + patterns; git grep the ${VALUES} literals`,
           'target: ≥ 100 MB/s',
         ],
@@ -174,6 +182,14 @@ export async function benchScan(runs = 3): Promise<Row[]> {
   } finally {
     rmSync(tree.dir, { recursive: true, force: true });
   }
+}
+
+/** User + system CPU seconds of finished child processes (Linux /proc; clock ticks at the usual 100 Hz). */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat (cutime, cstime) are at 13 and 14 once pid and comm are cut off.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
