@@ -151,16 +151,14 @@ function childrenOf(pid: number): number[] {
 
 describe('run: refusals, argv, modes', () => {
   test('a required secret without a value: exit 2, names it and envplane setup, child never starts', () => {
-    const { dir } = fourPlanesWithSecrets();
+    const { dir, canaries } = fourPlanesWithSecrets();
     rmSync(join(dir, 'secrets', 'postgres_password.txt'));
     writeFileSync(join(dir, 'secrets', 'secret_key.txt'), '\n'); // empty counts as missing
     const marker = join(tempDir(), 'started');
-    const r = runCli(
-      [...RUN, process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`],
-      {
-        cwd: dir,
-      },
-    );
+    const script = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`;
+    const r = runCli(['run', '--debug', ...RUN.slice(1), process.execPath, '-e', script], { cwd: dir });
+    for (const value of Object.values(canaries))
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(value), 'a value in an error');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /postgres_password \(secrets\/postgres_password\.txt\)/);
     assert.match(r.stderr, /secret_key/);
