@@ -185,6 +185,12 @@ describe('render compose: service-scoped (tenants, secrets still in env files)',
     assertComposeSpec(doc, 'compose.envplane.yml');
     assert.equal(doc.services['etl-wex'].image, 'pulse/etl:latest');
     assert.equal(doc.services.backend.image, undefined);
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  etl:\n    image: pulse/etl\n    env_file: [.env.shared]\n');
+    const warned = render(dir, ['compose', '--env', 'dev']);
+    assert.match(
+      warned.stderr,
+      /compose\.yaml: service etl runs once per tenant; envplane renders etl-wex, etl-techcorp, etl-acme/,
+    );
   });
 });
 

@@ -323,10 +323,16 @@ function warnBaseEnvFiles(root: string, bundles: Bundle[]): void {
     } catch {
       continue; // Not ours to report: Compose will.
     }
-    for (const [service, body] of Object.entries(services))
+    for (const [service, body] of Object.entries(services)) {
+      const tenants = bundles.filter((b) => b.instance.service === service && b.instance.tenant !== undefined);
+      if (tenants.length > 0)
+        process.stderr.write(
+          `${style.yellow('warning')}: ${name}: service ${service} runs once per tenant; envplane renders ${tenants.map((b) => b.instance.slug).join(', ')} — remove ${service} from ${name}, or it runs with no tenant\n`,
+        );
       if (slugs.has(service) && body?.env_file !== undefined)
         process.stderr.write(
           `${style.yellow('warning')}: ${name}: service ${service} has env_file:, and Compose adds every key of those files even with the override; remove env_file from ${name} so ${service} receives exactly its declared keys\n`,
         );
+    }
   }
 }
