@@ -151,3 +151,26 @@ describe('createEnv', () => {
     assert.equal(typeof runtime.readSecret, 'function');
   });
 });
+
+describe('runtime under envplane run', () => {
+  test('a child reads what run delivered through dist/runtime.mjs, and nothing prints a value', async () => {
+    const { fourPlanesWithSecrets } = await import('../run/_project.ts');
+    const { runCli } = await import('../_helpers.ts');
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const script = `
+      const { createEnv } = await import(${JSON.stringify(join(REPO, 'dist', 'runtime.mjs'))});
+      const env = createEnv({ config: ['POSTGRES_SERVER', 'LOG_LEVEL'], secrets: ['postgres_password', 'secret_key'] });
+      console.log(env);
+      console.log(JSON.stringify({ host: env.config.POSTGRES_SERVER, shown: \`\${env.secrets.postgres_password}\`,
+        matches: env.secrets.postgres_password.equals(${JSON.stringify(canaries.postgres_password)}) }));`;
+    const r = runCli(
+      ['run', '--env', 'dev', '--service', 'backend', '--', process.execPath, '--input-type=module', '-e', script],
+      { cwd: dir },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.deepEqual(last, { host: 'postgres', shown: '[REDACTED]', matches: true });
+    // The canary is on the test's own command line (the script), so search the child's output only.
+    for (const value of Object.values(canaries)) assert.ok(!`${r.stdout}${r.stderr}`.includes(value));
+  });
+});
