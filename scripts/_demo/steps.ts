@@ -60,8 +60,8 @@ export const steps: Step[] = [
       if (!state.available.check) return unavailable('check');
       const r = await envplane(shell, ['check', '--env', state.environment], { lines: 14, tail: 1 });
       if (r.code === 2) return { status: 'failed', detail: `check could not read the project (exit 2)` };
-      const problems =
-        r.code === 1 ? 'problems found, as expected for the seed as written' : 'no problems (unexpected)';
+      const tally = r.stdout.trim().split('\n').pop() ?? '';
+      const problems = r.code === 1 ? `${tally}, as expected for the seed as written` : 'no problems (unexpected)';
       return { status: 'ok', detail: `exit ${r.code}: ${problems}` };
     },
   },
