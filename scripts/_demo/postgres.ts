@@ -132,30 +132,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const socketDir = join(dir, 'socket');
     mkdirSync(socketDir, { mode: 0o700 });
     own(socketDir);
-    const port = await freePort();
-    server = processes.start(
-      'postgres',
-      join(bin, 'postgres'),
-      [
-        '-D',
-        join(dir, 'data'),
-        '-p',
-        String(port),
-        '-k',
-        socketDir,
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'fsync=off',
-        '-c',
-        'shared_buffers=16MB',
-        '-c',
-        'max_connections=20',
-      ],
-      { cwd: dir, env, stopSignal: 'SIGINT', ...as },
-    );
+    // The port is free when we ask, but another process may take it before PostgreSQL binds: try a few.
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      server = processes.start('postgres', join(bin, 'postgres'), serverArgs(join(dir, 'data'), port, socketDir), {
+        cwd: dir,
+        env,
+        stopSignal: 'SIGINT',
+        ...as,
+      });
+      try {
+        await processes.waitFor(server, /database system is ready to accept connections/, 20_000);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !/could not bind|Address already in use/.test(server.stderr)) throw error;
+        await processes.stop(server);
+      }
+    }
     const started = server;
-    await processes.waitFor(started, /database system is ready to accept connections/, 20_000);
     const psqlArgs = ['-h', socketDir, '-p', String(port), '-U', options.superuser];
     run('createdb', [...psqlArgs, options.database]);
     const cluster: Cluster = {
@@ -178,6 +173,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** A small, fast, loopback-only server: durability does not matter for a cluster that lives for seconds. */
+function serverArgs(data: string, port: number, socketDir: string): string[] {
+  const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'shared_buffers=16MB', 'max_connections=20'];
+  return ['-D', data, '-p', String(port), '-k', socketDir, ...settings.flatMap((s) => ['-c', s])];
 }
 
 /**
