@@ -112,14 +112,14 @@ export function inferManifest(project: ExistingProject): Inference {
     }
   }
   // 4. `environment:` of Compose services: file pointers, literal defaults, `${VAR}` references.
+  const pointers = new Map<string, Set<string>>();
   for (const stack of stacks.values())
     for (const service of Object.values(stack.services))
       for (const v of service.environment) {
         const pointer = v.value?.startsWith('/run/secrets/') ? v.value.slice('/run/secrets/'.length) : undefined;
         const target = pointer && service.secrets.find((s) => s.target === v.value)?.source;
         if (target && keys.get(target)?.plane === 'secret') {
-          const k = keys.get(target)!;
-          if (v.key !== defaultFileEnv(target)) k.fileEnv = v.key;
+          pointers.set(target, (pointers.get(target) ?? new Set()).add(v.key));
           continue;
         }
         const literal = v.value !== undefined && !v.value.includes('$') ? v.value : undefined;
@@ -138,6 +138,16 @@ export function inferManifest(project: ExistingProject): Inference {
             `${v.key} is written in plain text under environment: of ${service.name} (${v.file}:${v.line})`,
           );
       }
+  // One variable names a secret's file in the manifest: the one Compose uses (the default when several do).
+  for (const [target, names] of pointers) {
+    const fallback = defaultFileEnv(target);
+    const chosen = names.has(fallback) ? fallback : [...names][0]!;
+    if (chosen !== fallback) keys.get(target)!.fileEnv = chosen;
+    if (names.size > 1)
+      warnings.push(
+        `${target}'s file is named by ${[...names].join(' and ')}; the manifest uses ${chosen} for every service`,
+      );
+  }
   // 5. Keys named only by `.example` templates.
   for (const example of project.exampleFiles)
     for (const key of example.keys) setKey(key, { ...planeOf(classifyKey(key)), where: example.path });
@@ -154,7 +164,14 @@ export function inferManifest(project: ExistingProject): Inference {
       const lists = Object.values(stack.services)
         .map((s) => s.envFiles.map((e) => e.path))
         .filter((l) => l.length > 0);
-      const common = commonPrefix(lists);
+      // Files named after this environment (`config/prod.env`) are environment layers even when only some services
+      // read them: `uses:` still limits each service to its own keys.
+      const envNamed = (p: string) => {
+        const role = roles.get(p) ?? envFileRole(p);
+        return role.kind === 'environment' && role.environment === env;
+      };
+      const prefix = commonPrefix(lists);
+      const common = [...prefix, ...new Set(lists.flat().filter((p) => envNamed(p) && !prefix.includes(p)))];
       draft.config = common;
       for (const service of Object.values(stack.services)) {
         const instance = instanceFor(service, roles);

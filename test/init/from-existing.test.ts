@@ -1,0 +1,223 @@
+/**
+ * `envplane init --from-existing`: the manifest inferred from a real project grants each Compose service exactly
+ * what the project's own Compose files grant it — checked here independently of envplane's own comparison — and
+ * every difference it reports is real.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseDotenvEntries } from '../../src/dotenv/index.ts';
+import { parseManifest } from '../../src/manifest/parse.ts';
+import type { Manifest } from '../../src/manifest/types.ts';
+import { readComposeFiles } from '../../src/project/compose.ts';
+import { resolveBundle } from '../../src/resolve/bundle.ts';
+import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
+import { copyExample, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
+
+/** Compose service → the key names its Compose files grant it (env_file keys, environment:, secrets:). */
+function composeGrants(dir: string, files: string[]): Record<string, Set<string>> {
+  const model = readComposeFiles(dir, files);
+  const out: Record<string, Set<string>> = {};
+  for (const service of Object.values(model.services)) {
+    const keys = new Set<string>();
+    for (const e of service.envFiles)
+      for (const entry of parseDotenvEntries(readFileSync(join(dir, e.path), 'utf8'), { lookup: {} }))
+        keys.add(entry.key);
+    const pointers = new Set(service.secrets.map((s) => s.target));
+    for (const v of service.environment) if (!(v.value && pointers.has(v.value))) keys.add(v.key);
+    for (const s of service.secrets) keys.add(s.source);
+    if (service.builds) for (const b of service.buildSecrets) keys.add(`build:${b.source}`);
+    out[service.name] = keys;
+  }
+  return out;
+}
+
+/** Compose service → the key names the manifest's bundle gives the same service in the environment. */
+function manifestGrants(dir: string, manifest: Manifest, env: string, services: string[], builds: Set<string>) {
+  const environment = findEnvironment(manifest, env);
+  const layers = Object.fromEntries(
+    environment.config.map((p) => [p, parseDotenvEntries(readFileSync(join(dir, p), 'utf8'), { lookup: {} })]),
+  );
+  const out: Record<string, Set<string>> = {};
+  for (const name of services) {
+    const bundle = resolveBundle(manifest, layers, environment, instanceOf(name));
+    out[name] = new Set([
+      ...bundle.config.map((c) => c.key),
+      ...bundle.secrets.map((s) => s.name),
+      ...(builds.has(name) ? bundle.build.map((b) => `build:${b.id}`) : []),
+    ]);
+  }
+  return out;
+}
+
+describe('init --from-existing', () => {
+  it('on the first seed (examples/four-planes) infers a manifest whose grants match both Compose files', () => {
+    const dir = copyExample('four-planes');
+    const handWritten = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    rmSync(join(dir, 'envplane.yaml'));
+    const before = hashTree(dir);
+    const r = runCli(['init', '--from-existing', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+
+    // It writes envplane.yaml and nothing else.
+    const after = hashTree(dir);
+    assert.deepEqual(
+      Object.keys(after).filter((p) => after[p] !== before[p]),
+      ['envplane.yaml'],
+    );
+    const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
+    assert.match(text.split('\n')[0]!, /^# yaml-language-server: \$schema=/);
+    const manifest = parseManifest(text);
+
+    // Independent proof: every Compose service gets the same key names from the inferred manifest.
+    for (const [env, files] of [
+      ['development', ['docker-compose.yml']],
+      ['production', ['docker-compose.prod.yml']],
+    ] as const) {
+      const compose = composeGrants(dir, [...files]);
+      const model = readComposeFiles(dir, [...files]);
+      const builds = new Set(
+        Object.values(model.services)
+          .filter((s) => s.builds)
+          .map((s) => s.name),
+      );
+      assert.deepEqual(manifestGrants(dir, manifest, env, Object.keys(compose), builds), compose, env);
+    }
+    assert.deepEqual(
+      out.differences.filter((d: { kind: string }) => d.kind !== 'over-grant'),
+      [],
+    );
+
+    // The planes, environments and stores are the ones the seed's authors wrote by hand.
+    for (const [name, key] of Object.entries(handWritten.keys))
+      assert.equal(manifest.keys[name]?.plane, key.plane, name);
+    assert.equal(manifest.keys.ACCESS_TOKEN_EXPIRE_MINUTES?.plane, 'config');
+    assert.deepEqual(findEnvironment(manifest, 'dev').secrets, handWritten.environments[0]!.secrets);
+    assert.deepEqual(findEnvironment(manifest, 'prod').secrets, handWritten.environments[1]!.secrets);
+    assert.equal(manifest.services.frontend?.public, true);
+    assert.deepEqual(manifest.services.backend?.build, ['pip_extra_index_url']);
+
+    // Each decision carries a reason; the over-grant of the shared env_file is named.
+    for (const d of out.decisions) assert.ok(d.reason.length > 10, JSON.stringify(d));
+    for (const name of Object.keys(manifest.keys))
+      assert.ok(
+        out.decisions.some((d: { subject: string }) => d.subject === name),
+        `no decision for ${name}`,
+      );
+    assert.ok(
+      out.differences.some(
+        (d: { kind: string; service: string; reason: string }) =>
+          d.kind === 'over-grant' && d.service === 'frontend' && /browser service receives 7 non-public/.test(d.reason),
+      ),
+    );
+  });
+
+  it('on a Compose project with an override file, long secret syntax and environment lists, reports what differs', () => {
+    const dir = tempDir();
+    cpSync(join(REPO, 'test', 'adopt', 'fixtures', 'compose-override'), dir, { recursive: true });
+    const r = runCli(['init', '--from-existing', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    const plane = (k: string) => manifest.keys[k]?.plane;
+    assert.deepEqual(
+      [
+        'npm_token',
+        'db_password',
+        'stripe_key',
+        'session_secret',
+        'SMTP_PASSWORD',
+        'NEXT_PUBLIC_API_URL',
+        'NEXT_PUBLIC_SITE_NAME',
+        'DATABASE_HOST',
+        'HOME_DIR',
+      ].map(plane),
+      ['build', 'secret', 'secret', 'secret', 'secret', 'public', 'public', 'config', 'config'],
+    );
+    assert.equal(manifest.keys.LOG_LEVEL?.default, 'debug'); // the override's value wins, as in Compose
+    assert.equal(manifest.keys.db_password?.fileEnv, 'DATABASE_PASSWORD_FILE');
+    assert.deepEqual(
+      manifest.environments.map((e) => [e.name, e.config, e.secrets.kind]),
+      [
+        ['development', ['config/base.env', 'config/dev.env'], 'files'],
+        ['production', ['config/base.env', 'config/prod.env'], 'external'],
+      ],
+    );
+    assert.deepEqual(manifest.services.web?.config, ['config/web.env']);
+    assert.equal(manifest.services.web?.public, true);
+    assert.deepEqual(manifest.services.api?.build, ['npm_token']);
+    assert.ok(manifest.services.worker, 'the service the override adds');
+
+    // Development (compose.yaml + override) matches exactly, checked independently.
+    const dev = composeGrants(dir, ['compose.yaml', 'compose.override.yaml']);
+    const model = readComposeFiles(dir, ['compose.yaml', 'compose.override.yaml']);
+    const builds = new Set(
+      Object.values(model.services)
+        .filter((s) => s.builds)
+        .map((s) => s.name),
+    );
+    assert.deepEqual(manifestGrants(dir, manifest, 'development', Object.keys(dev), builds), dev);
+
+    // Production grants less than development; the manifest cannot say that per environment, and says so.
+    const real = out.differences.filter((d: { kind: string }) => d.kind !== 'over-grant');
+    assert.ok(real.length > 0);
+    for (const d of real) {
+      assert.equal(d.environment, 'production', JSON.stringify(d));
+      assert.equal(d.kind, 'extra');
+    }
+    const prod = composeGrants(dir, ['compose.prod.yaml']);
+    const got = manifestGrants(dir, manifest, 'production', Object.keys(prod), new Set());
+    for (const [service, keys] of Object.entries(got)) {
+      const extra = [...keys].filter((k) => !prod[service]!.has(k)).sort();
+      const reported = real
+        .filter((d: { service: string }) => d.service === service)
+        .map((d: { key: string }) => d.key)
+        .sort();
+      assert.deepEqual(reported, extra, service);
+      for (const k of prod[service]!) assert.ok(keys.has(k), `${service} lacks ${k} in production`);
+    }
+    assert.ok(out.warnings.some((w: string) => /stripe_key: Compose reads it from the variable STRIPE_KEY/.test(w)));
+    assert.ok(
+      out.differences.some((d: { kind: string; key: string }) => d.kind === 'over-grant' && d.key === 'SMTP_PASSWORD'),
+    );
+  });
+
+  it('on the second seed without Compose: services, tenants and the browser service from file names', () => {
+    const dir = copyExample('service-scoped');
+    rmSync(join(dir, 'envplane.yaml'));
+    const r = runCli(['init', '--from-existing'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    assert.deepEqual(manifest.tenants, ['acme', 'techcorp', 'wex']);
+    assert.equal(manifest.services.etl?.perTenant, true);
+    assert.deepEqual(manifest.services.etl?.config, ['.env.etl.{tenant}']);
+    assert.deepEqual(manifest.environments[0]!.config, ['.env.shared']);
+    assert.equal(manifest.services.frontend?.public, true);
+    assert.deepEqual(manifest.services.frontend?.uses.sort(), ['VITE_API_BASE_URL', 'VITE_APP_TITLE']);
+    assert.equal(manifest.keys.JIRA_TOKEN?.plane, 'secret');
+    assert.equal(manifest.keys.JIRA_TOKEN?.perTenant, true);
+    assert.equal(manifest.keys.POSTGRES_PASSWORD?.plane, 'secret');
+    assert.equal(manifest.keys.CLIENT_NAME?.perTenant, true);
+    assert.ok(manifest.services.backend?.uses.includes('JWT_SECRET_KEY'));
+    assert.ok(!manifest.services.backend?.uses.includes('JIRA_TOKEN'));
+    // No secret value reaches the output.
+    for (const value of ['pulse', 'backend-jwt-secret', 'wex-jira-api-token'])
+      assert.ok(!r.stdout.includes(value), value);
+  });
+
+  it('refuses to replace an existing manifest without --force, and reports malformed Compose with its line', () => {
+    const dir = copyExample('four-planes');
+    const refused = runCli(['init', '--from-existing'], { cwd: dir });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /already exists/);
+    rmSync(join(dir, 'envplane.yaml'));
+    writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  api:\n    env_file: [a\n');
+    const before = hashTree(dir);
+    const broken = runCli(['init', '--from-existing'], { cwd: dir });
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /docker-compose\.yml:\d+:\d+: invalid YAML/);
+    assert.deepEqual(hashTree(dir), before);
+  });
+});

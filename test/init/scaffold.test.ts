@@ -1,0 +1,100 @@
+/** `envplane init`: a new project's files, without prompts, never overwriting what is there. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseManifest } from '../../src/manifest/parse.ts';
+import { hashTree, runCli, tempDir } from '../_helpers.ts';
+
+describe('envplane init', () => {
+  it('scaffolds the manifest with its schema hint, config layers, secrets/.gitkeep and .gitignore lines', () => {
+    const dir = tempDir();
+    const r = runCli(['init', '--project', 'shop'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
+    const hint = /^# yaml-language-server: \$schema=(.+)$/m.exec(text.split('\n')[0]!);
+    assert.ok(hint, 'first line is the schema hint');
+    const schema = JSON.parse(readFileSync(resolve(dir, hint[1]!), 'utf8'));
+    assert.ok(schema.properties.environments, 'the hint points at envplane.schema.json');
+    const manifest = parseManifest(text);
+    assert.equal(manifest.project, 'shop');
+    assert.deepEqual(
+      manifest.environments.map((e) => [e.name, e.aliases, e.config, e.secrets.kind]),
+      [
+        ['development', ['dev'], ['config/common.env', 'config/dev.env'], 'files'],
+        ['production', ['prod'], ['config/common.env', 'config/prod.env'], 'external'],
+      ],
+    );
+    assert.deepEqual(manifest.environments[1]!.secrets, {
+      kind: 'external',
+      prefix: 'shop_',
+      pattern: '{prefix}{name}',
+      tenantPattern: '{prefix}{tenant}_{name}',
+    });
+    for (const file of ['config/common.env', 'config/dev.env', 'config/prod.env', 'secrets/.gitkeep'])
+      assert.ok(existsSync(join(dir, file)), file);
+    assert.equal(statSync(join(dir, 'secrets')).mode & 0o777, 0o700);
+    const ignore = readFileSync(join(dir, '.gitignore'), 'utf8');
+    for (const line of ['/secrets/*', '!/secrets/*.example', '!/secrets/.gitkeep', '/.envplane/'])
+      assert.ok(ignore.split('\n').includes(line), line);
+    assert.match(r.stdout, /Next steps:/);
+    // The scaffold is a working project: commands that read it accept it.
+    const check = runCli(['check', '--env', 'dev', '--json'], { cwd: dir });
+    assert.notEqual(check.code, 2, check.stderr);
+  });
+
+  it('refuses to overwrite envplane.yaml without --force, and --force replaces only the manifest', () => {
+    const dir = tempDir();
+    assert.equal(runCli(['init'], { cwd: dir }).code, 0);
+    writeFileSync(join(dir, 'config', 'dev.env'), 'DEBUG=true\n');
+    const before = hashTree(dir);
+    const again = runCli(['init'], { cwd: dir });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /envplane\.yaml already exists/);
+    assert.match(again.stderr, /--force/);
+    assert.deepEqual(hashTree(dir), before);
+    const forced = runCli(['init', '--force', '--env', 'development,staging', '--json'], { cwd: dir });
+    assert.equal(forced.code, 0, forced.stderr);
+    const out = JSON.parse(forced.stdout);
+    assert.ok(out.written.includes('envplane.yaml'));
+    assert.ok(out.skipped.includes('config/dev.env'));
+    assert.equal(readFileSync(join(dir, 'config', 'dev.env'), 'utf8'), 'DEBUG=true\n');
+    const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    assert.deepEqual(
+      manifest.environments.map((e) => [e.name, e.aliases, e.config[1]]),
+      [
+        ['development', ['dev'], 'config/dev.env'],
+        ['staging', ['stage'], 'config/stage.env'],
+      ],
+    );
+    assert.ok(existsSync(join(dir, 'config', 'stage.env')));
+  });
+
+  it('names the project after its folder, and --dry-run writes nothing', () => {
+    const dir = tempDir('My Shop_');
+    const r = runCli(['init', '--dry-run', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(JSON.parse(r.stdout).project, /^my-shop-/);
+    assert.deepEqual(hashTree(dir), {});
+  });
+
+  it('rejects a bad --env and unknown options with exit 2', () => {
+    const dir = tempDir();
+    const bad = runCli(['init', '--env', 'Dev Env'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid --env/);
+    const unknown = runCli(['init', '--frm-existing'], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /did you mean "from-existing"/);
+    assert.deepEqual(hashTree(dir), {});
+  });
+
+  it('--help shows every option with its default', () => {
+    for (const command of ['init', 'migrate']) {
+      const r = runCli([command, '--help']);
+      assert.equal(r.code, 0);
+      for (const line of r.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l)))
+        assert.match(line, /default|required/i, `${command}: ${line.trim()}`);
+    }
+  });
+});
