@@ -114,6 +114,11 @@ function rotateText(r: {
 
 /** The new value from stdin (read before the lock is taken: a slow pipe must not hold other runs up). */
 function readValueFromStdin(): string {
+  // Typed at a terminal, the value would be echoed and stay in the scrollback.
+  if (process.stdin.isTTY)
+    throw new EnvplaneError('usage', '--from-stdin reads a pipe or a file, not the terminal', {
+      hint: 'e.g. `pbpaste | envplane rotate <secret> --env <env> --from-stdin`, or `... --from-stdin < value.txt`',
+    });
   let bytes: Buffer;
   try {
     bytes = readFileSync(0);
