@@ -247,3 +247,29 @@ describe('setup: hostile disks', () => {
     assert.equal(existsSync(join(dir, 'secrets', '.envplane-tmp-secret_key.txt.abcdef')), false);
   });
 });
+
+describe('setup: paths that would leave the store', () => {
+  it('a store pattern with ".." is refused by setup and rotate, and nothing is written', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'envplane.yaml'),
+      `project: t
+environments:
+  development:
+    secrets: { store: files, dir: secrets, pattern: "../../{name}.txt" }
+keys:
+  escaped: { plane: secret, generate: hex:16 }
+services:
+  web: { uses: [escaped] }
+`,
+    );
+    const before = hashTree(dir);
+    for (const args of [['setup'], ['rotate', 'escaped', '--env', 'development']]) {
+      const r = runCli(args, { cwd: dir });
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /outside the store secrets/);
+    }
+    assert.deepEqual(hashTree(dir), before);
+    assert.equal(existsSync(join(dir, '..', '..', 'escaped.txt')), false);
+  });
+});
