@@ -150,8 +150,10 @@ describe('setup on the second seed (service-scoped)', () => {
     assert.ok(layer.includes('ENCRYPTION_KEY wex .env.etl.wex'));
     assert.ok(layer.includes('JIRA_TOKEN acme .env.etl.acme'));
     assert.equal(mode(join(dir, 'secrets')), 0o700);
+    const before = hashTree(dir);
     const text = runCli(['setup'], { cwd: dir });
     assert.match(text.stdout, /envplane migrate/);
+    assert.deepEqual(hashTree(dir), before, 'a second run changes nothing');
   });
 
   it('after migrate: per-tenant values in secrets/<tenant>/, 0600 in 0700 folders, templates, idempotent, ignored', () => {
