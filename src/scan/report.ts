@@ -96,7 +96,7 @@ export function reportText(report: ScanReport, style: TextStyle, strict: boolean
   const mb = (s.bytes / 1e6).toFixed(1);
   const what = { worktree: 'files', staged: 'staged files', history: 'blobs in the history' }[report.mode];
   lines.push(
-    `${report.leaks.length === 0 ? 'no known secret value found' : style.red(`${report.leaks.length} known secret value(s) found`)}` +
+    `${report.leaks.length === 0 ? 'no known secret value found' : style.red(`${report.leaks.length} place(s) hold a known secret value`)}` +
       `; ${report.warnings.length} secret-shaped string(s); scanned ${s.files} ${what} (${mb} MB) for ${s.knownValues} known value(s)` +
       (s.skippedShort > 0 ? `; ${s.skippedShort} value(s) shorter than 8 characters not searched` : '') +
       (s.withoutValue > 0 ? `; ${s.withoutValue} secret location(s) without a readable value` : ''),

@@ -209,6 +209,7 @@ test('files over 50 MB are passed over with a notice; --progress reports files a
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /notice huge\.bin: not scanned, larger than 50 MB/);
   assert.match(r.stderr, /scanning: \d+ files, \d+\.\d MB/);
+  assert.match(r.stderr, /scanned: \d+ files, \d+\.\d MB\n$/);
   assert.doesNotMatch(runCli(['scan'], { cwd: dir }).stderr, /scanning/);
 });
 

@@ -71,7 +71,7 @@ export default defineCommand({
       args.progress || process.stderr.isTTY === true ? new Progress(process.stderr.isTTY === true) : undefined;
 
     const report = await runScan(mode, project.root, buildDirs, known, scanner, args.patterns !== false, progress);
-    progress?.done();
+    progress?.done(report.stats.files, report.stats.bytes);
     process.stdout.write(
       args.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : reportText(report, style, args.strict === true),
     );
@@ -184,7 +184,9 @@ class Progress {
     process.stderr.write(this.inPlace ? `\r${text}\x1b[K` : `${text}\n`);
   }
 
-  done(): void {
-    if (this.shown && this.inPlace) process.stderr.write('\r\x1b[K');
+  done(files: number, bytes: number): void {
+    if (this.inPlace) {
+      if (this.shown) process.stderr.write('\r\x1b[K');
+    } else process.stderr.write(`scanned: ${files} files, ${(bytes / 1e6).toFixed(1)} MB\n`);
   }
 }
