@@ -56,20 +56,79 @@ let output: string;
 let status: number | null;
 let seconds: number;
 
-before(() => {
+/** The seed's secret values (8 characters or more) from the example's env files: canaries for every channel. */
+function seedSecrets(): string[] {
+  const secretNames = new Set([...perTenantSecrets, ...sharedSecrets]);
+  const values: string[] = [];
+  for (const file of readdirSync(EXAMPLE).filter((f) => f.startsWith('.env') && !f.endsWith('.example'))) {
+    const parsed = parseDotenv(readFileSync(join(EXAMPLE, file), 'utf8'), { file });
+    for (const [key, value] of Object.entries(parsed))
+      if (secretNames.has(key) && value.length >= 8) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * The command lines of `root` and all its descendants (other engineers' tests share this machine), read from
+ * /proc; returns the pids whose command line contains one of `values`.
+ */
+function argvHits(root: number, values: string[]): string[] {
+  const parent = new Map<number, number>();
+  const cmdlines = new Map<number, string>();
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      cmdlines.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
+      if (p === root) return true;
+      p = parent.get(p);
+    }
+    return false;
+  };
+  return [...cmdlines]
+    .filter(([pid, cmdline]) => descends(pid) && values.some((v) => cmdline.includes(v)))
+    .map(([pid]) => `pid ${pid}`);
+}
+
+let argvSamples = 0;
+const argvLeaks: string[] = [];
+
+before(async () => {
   assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
   const file = join(tempDir('envplane-demo-test-'), 'summary.json');
+  const canaries = seedSecrets();
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo.ts'), '--json-summary', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo.ts'), '--json-summary', file], {
     cwd: REPO,
-    encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
-    timeout: 180_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  // While the demo runs, look at the command lines of all its processes for the seed's secrets (invariant 2: argv
+  // is visible to every user through ps).
+  const sampler = setInterval(() => {
+    argvSamples++;
+    if (child.pid !== undefined) argvLeaks.push(...argvHits(child.pid, canaries));
+  }, 100);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  clearInterval(sampler);
+  clearTimeout(killer);
   seconds = (Date.now() - started) / 1000;
-  status = r.status;
-  output = `${r.stdout}${r.stderr}`;
-  assert.ok(existsSync(file), `the demo wrote no summary (exit ${r.status}):\n${output.slice(-3000)}`);
+  output = text;
+  assert.ok(existsSync(file), `the demo wrote no summary (exit ${status}):\n${output.slice(-3000)}`);
   summary = JSON.parse(readFileSync(file, 'utf8')) as Summary;
 });
 
@@ -202,19 +261,15 @@ describe('npm start (scripts/demo.ts)', () => {
     assert.deepEqual(m.recordedByServer, files, 'the server records every version');
   });
 
-  test('no secret value of the example appears in the demo’s output', () => {
-    const secretNames = new Set([...perTenantSecrets, ...sharedSecrets]);
-    const values: string[] = [];
-    for (const file of readdirSync(EXAMPLE).filter((f) => f.startsWith('.env') && !f.endsWith('.example'))) {
-      const parsed = parseDotenv(readFileSync(join(EXAMPLE, file), 'utf8'), { file });
-      for (const [key, value] of Object.entries(parsed))
-        if (secretNames.has(key) && value.length >= 8) values.push(value);
-    }
+  test('no secret value of the example appears in the demo’s output or on any command line while it runs', () => {
+    const values = seedSecrets();
     assert.ok(values.length >= 9, `the example's env files hold the seed's secrets (found ${values.length})`);
     for (const value of values) assert.ok(!output.includes(value), 'a secret value of the example was printed');
     // The values generated during the demo (setup, rotate: 32 random bytes, base64) are gone with its folder; their
     // shape is not: no 44-character base64 string may appear in the output.
     assert.doesNotMatch(output, /[A-Za-z0-9+/]{43}=/, 'something shaped like a generated secret was printed');
+    assert.ok(argvSamples >= 10, `only ${argvSamples} samples of /proc/*/cmdline`);
+    assert.deepEqual(argvLeaks, [], 'a secret value was on a command line');
   });
 
   test('afterwards nothing it started still runs and nothing it created is left on disk', () => {
