@@ -5,7 +5,7 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendAudit } from '../audit/log.ts';
-import { ensureDir, removeStaleTemps } from '../io/atomic.ts';
+import { removeStaleTemps } from '../io/atomic.ts';
 import { readTextIfExists } from '../io/read.ts';
 import { writeSecretFile, writeStoreFile } from '../stores/files.ts';
 import { generateValue } from '../stores/generate.ts';
@@ -31,7 +31,6 @@ export function applySetup(root: string, plan: SetupPlan, storeDirOf: (environme
         chmodSync(join(root, action.path), action.mode);
         break;
       case 'generate':
-        ensureDir(join(root, storeDirOf(action.environment)), 0o700, action.path);
         writeSecretFile(root, storeDirOf(action.environment), action.path, generateValue(action.rule));
         records.push({
           environment: action.environment,
