@@ -124,6 +124,8 @@ function printTable(labels: string[], instances: string[], cells: Cell[]): void 
   }
   say(dim('  ✔ granted: its secrets dir holds it · not given: in nothing the instance got'));
   say(dim('  ✘ blocked: another tenant’s secret the worker tried to open through its secrets dir, and could not'));
+  say(dim('  (on this machine the store files belong to the user the workers run as: the boundary here is what'));
+  say(dim('  `envplane run` hands over; in Compose each container mounts only its own secrets, see step 4)'));
 }
 
 function printAttempts(cells: Cell[]): void {
