@@ -200,6 +200,26 @@ test('secrets still in config layers: their own line is information; a copy else
   assertNeverShown(r, 'wex-jira-api-token');
 });
 
+test('a layer value written with escapes is still at home on its own line', () => {
+  const dir = copyExample('service-scoped');
+  git(dir, 'init', '-q');
+  write(
+    dir,
+    '.env.backend',
+    'JWT_SECRET_KEY="tab\\there \\"quoted\\" and more"\nSESSION_SECRET_KEY=session-secret-value\n',
+  );
+  const r = runCli(['scan', '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout);
+  const homes = JSON.parse(r.stdout).homes.filter((h: { file: string }) => h.file === '.env.backend');
+  assert.deepEqual(
+    homes.map((h: { line: number; secrets: { name: string }[] }) => [h.line, h.secrets[0]!.name]),
+    [
+      [1, 'JWT_SECRET_KEY'],
+      [2, 'SESSION_SECRET_KEY'],
+    ],
+  );
+});
+
 test('files over 50 MB are passed over with a notice; --progress reports files and MB on stderr', () => {
   const { dir } = project();
   const fd = openSync(join(dir, 'huge.bin'), 'w');

@@ -144,7 +144,8 @@ async function runScan(
         encoding: hit.encoding,
       };
       if (source.blob) blobOf.set(finding, source.blob);
-      const isHome = homeLines?.get(hit.line) === hit.value && hit.encoding === 'literal';
+      // Any form counts on the defining line: a quoted .env value may hold the value escaped (`\n`, `\"`).
+      const isHome = homeLines?.get(hit.line) === hit.value;
       (isHome ? report.homes : report.leaks).push(finding);
     }
     for (const hit of hits.patterns) {
