@@ -217,6 +217,27 @@ export function inferManifest(project: ExistingProject): Inference {
     envDrafts[env] = draft;
   }
 
+  // Env files that no environment reads as a layer and that are not a service's own: say so, with the way out.
+  const envLayerFiles = new Set(Object.values(envDrafts).flatMap((e) => e.config ?? []));
+  for (const file of project.envFiles) {
+    const role = roles.get(file.path)!;
+    const used =
+      envLayerFiles.has(file.path) ||
+      [...serviceLayers.values()].some((l) => l.some((p) => matchesLayer(p, file.path)));
+    const own = stacks.size === 0 && (role.kind === 'service' || role.kind === 'tenant');
+    if (used || own) continue;
+    decisions.push({
+      subject: file.path,
+      decision: 'not a layer',
+      reason:
+        role.kind === 'dotenv'
+          ? 'Compose reads .env for ${VAR} interpolation only; its keys are declared, no service is granted them'
+          : 'no Compose service reads it; if it is a legacy file, `envplane migrate ' +
+            file.path +
+            ' --env <env>` splits it',
+    });
+  }
+
   // Services: from Compose when there is Compose, else from `.env.<service>` files and service folders.
   const services = new Map<
     string,
@@ -376,6 +397,13 @@ function rank(env: string): number {
 
 function layerRank(role: EnvFileRole): number {
   return role.kind === 'dotenv' ? 0 : role.kind === 'shared' ? 1 : 2;
+}
+
+/** Whether a layer template (`.env.etl.{tenant}`) names `path`. */
+function matchesLayer(template: string, path: string): boolean {
+  if (!template.includes('{tenant}')) return template === path;
+  const [head, tail] = template.split('{tenant}') as [string, string];
+  return path.startsWith(head) && path.endsWith(tail) && path.length > head.length + tail.length;
 }
 
 function commonPrefix(lists: string[][]): string[] {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { planFileMigration } from '../../adopt/migrate-file.ts';
@@ -14,7 +15,7 @@ import { findEnvironment } from '../../resolve/instances.ts';
 import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
-import { applyJournaled, finishInterrupted } from './_migrate-apply.ts';
+import { applyJournaled, finishInterrupted, JOURNAL } from './_migrate-apply.ts';
 
 export default defineCommand({
   meta: {
@@ -70,8 +71,7 @@ export default defineCommand({
           hint: `run \`envplane migrate --env ${envName}\` without a file: it moves the secrets out of every layer`,
         });
       const entries = parseDotenvEntries(text, { lookup: {}, file: source });
-      const probe = parseDotenvEntries(text, { lookup: () => '\u0001', file: source });
-      const interpolated = new Set(entries.filter((e, i) => probe[i]?.value !== e.value).map((e) => e.key));
+      const interpolated = new Set(entries.filter((e) => usesInterpolation(text, source, e.line)).map((e) => e.key));
       const answers = await askDoubtful(entries, project.manifest.keys);
       plan = planFileMigration({
         manifest: project.manifest,
@@ -87,7 +87,14 @@ export default defineCommand({
       });
     } else {
       plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
+      for (const move of plan.moves)
+        if (move.status === 'moved' && usesInterpolation(read(move.from.file) ?? '', move.from.file, move.from.line))
+          plan.warnings.push(
+            `${move.key} (${move.from.file}:${move.from.line}) uses \${…} interpolation; it is stored as envplane reads it, without the shell`,
+          );
     }
+    if (args['dry-run'] && existsSync(join(root, JOURNAL)))
+      plan.warnings.push(`an interrupted migration is pending (${JOURNAL}); a run without --dry-run finishes it first`);
     const live = plan.manifestEdits.filter((e) => editChanges(e, project.manifest));
     if (live.length > 0) {
       const next = editManifest(manifestText, live, MANIFEST_FILE);
@@ -104,6 +111,13 @@ export default defineCommand({
     );
   },
 });
+
+/** Whether the assignment at `line` takes part of its value from a `${VAR}` lookup (compared with a probe value). */
+function usesInterpolation(text: string, file: string, line: number): boolean {
+  const plain = parseDotenvEntries(text, { lookup: {}, file }).find((e) => e.line === line);
+  const probed = parseDotenvEntries(text, { lookup: () => '\u0001', file }).find((e) => e.line === line);
+  return plain?.value !== probed?.value;
+}
 
 /** The file argument, relative to the project root; it must be inside the project. */
 function projectPath(root: string, file: string): string {
