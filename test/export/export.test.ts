@@ -221,10 +221,17 @@ describe('export: refusals (nothing is written)', () => {
     assert.ok(existsSync(join(dir, 'services', 'backend', '.env')));
   });
 
-  test('one of the instance’s own layer files, or the manifest: refused even with --force', () => {
+  test('one of the instance’s own layer files, the manifest or a secret file: refused even with --force', () => {
     const dir = gitProject();
     const before = hashTree(dir);
-    for (const target of ['config/common.env', 'config/dev.env', './config/../config/dev.env', 'envplane.yaml']) {
+    const inputs = [
+      'config/common.env',
+      'config/dev.env',
+      './config/../config/dev.env',
+      'envplane.yaml',
+      'secrets/secret_key.txt',
+    ];
+    for (const target of inputs) {
       const r = runCli([...args, target, '--force'], { cwd: dir });
       assert.equal(r.code, 2, target);
       assert.match(r.stderr, /it is an input of this project/);

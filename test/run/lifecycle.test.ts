@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI, runCli, tempDir } from '../_helpers.ts';
@@ -235,6 +235,24 @@ describe('run: refusals, argv, modes', () => {
     assert.equal(seen.env.ENVPLANE_SECRETS_DIR, undefined);
     assert.deepEqual(seen.files, {});
     for (const value of Object.values(canaries)) assert.ok(!`${r.stdout}${r.stderr}`.includes(value));
+  });
+
+  test('--secrets=env refuses a secret that would replace a config key of the same name', () => {
+    const dir = tempDir('envplane-clash-');
+    writeFileSync(
+      join(dir, 'envplane.yaml'),
+      'project: clash\nenvironments:\n  development:\n    config: [app.env]\n    secrets: { store: files, dir: secrets }\n' +
+        'keys:\n  API_TOKEN: config\n  api_token: secret\nservices:\n  app: { uses: [API_TOKEN, api_token] }\n',
+    );
+    writeFileSync(join(dir, 'app.env'), 'API_TOKEN=public-part\n');
+    mkdirSync(join(dir, 'secrets'));
+    writeFileSync(join(dir, 'secrets', 'api_token.txt'), 'canary-clash-value\n', { mode: 0o600 });
+    const argv = ['run', '--env', 'development', '--service', 'app'];
+    const r = runCli([...argv, '--secrets=env', '--', process.execPath, '-e', '0'], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /secret api_token and config key API_TOKEN would share a variable/);
+    assert.ok(!r.stderr.includes('canary-clash-value'));
+    assert.equal(runCli([...argv, '--', process.execPath, '-e', '0'], { cwd: dir }).code, 0);
   });
 
   test('a nested run does not pass the outer instance’s secret pointers on', () => {

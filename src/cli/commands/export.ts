@@ -147,7 +147,8 @@ function skippedText(ref: SecretRef): string {
 /** Every reason not to write `target`, checked before anything is written. */
 function refuseTarget(context: InstanceContext, bundle: Bundle, target: string, shown: string, force: boolean): void {
   const { project } = context;
-  const inputs = new Set([...bundle.layers, ...Object.keys(project.layers), project.manifest.file]);
+  const storeFiles = bundle.secrets.flatMap((s) => (s.location.kind === 'file' ? [s.location.path] : []));
+  const inputs = new Set([...bundle.layers, ...Object.keys(project.layers), project.manifest.file, ...storeFiles]);
   const real = realOrSelf(target);
   for (const input of inputs) {
     const path = resolve(project.root, input);

@@ -62,6 +62,7 @@ export default defineCommand({
       context.instance,
     );
     const values = readBundleSecrets(context, bundle, 'envplane run');
+    if (mode === 'env') refuseSharedNames(bundle, values);
     if (values.length > 0)
       appendAudit(context.project.root, {
         command: 'run',
@@ -147,6 +148,21 @@ function baseEnv(pristine: boolean): Record<string, string> {
     env[name] = value;
   }
   return env;
+}
+
+/** With --secrets=env, a secret named like a config key (case aside) would silently replace it. */
+function refuseSharedNames(bundle: Bundle, values: readonly SecretValue[]): void {
+  for (const { ref } of values) {
+    const name = secretEnvName(ref.name);
+    if (bundle.config.some((c) => c.key === name))
+      throw new EnvplaneError(
+        'usage',
+        `--secrets=env: secret ${ref.name} and config key ${name} would share a variable`,
+        {
+          hint: 'use the default --secrets=files, or rename one of the keys',
+        },
+      );
+  }
 }
 
 /** `postgres_password` → `POSTGRES_PASSWORD`: the variable name of a secret delivered with --secrets=env. */
