@@ -16,7 +16,7 @@ export function npmDotenvProblem(key: string, value: string, quoted: string, dou
     const skipped = 'npm dotenv skips the line: it reads only keys made of A-Z a-z 0-9 _ . -';
     // Its line regex takes U+2028/U+2029 for line ends; once it has skipped the key, text after one is a new line.
     return /[\u2028\u2029]/.test(value)
-      ? `${skipped}, and may read the text after a U+2028/U+2029 in the value as another key`
+      ? `${skipped}, and may read the text after a U+2028/U+2029 in the value as another entry, setting or overriding a key`
       : skipped;
   }
   // dotenv fills a plain object with `obj[key] = value`: for this key that is the prototype setter, and it is lost.

@@ -23,7 +23,7 @@ export function fitsSingleQuotes(value: string): boolean {
  * `\\"` as an escaped quote, run past the end of the line and swallow the entries below it into this value.
  */
 export function escapeDouble(value: string): string {
-  let out = '';
+  const out: string[] = [];
   let from = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -34,10 +34,12 @@ export function escapeDouble(value: string): string {
     else if (c === 10) rep = '\\n';
     else if (c === 13) rep = '\\r';
     else continue;
-    out += value.slice(from, i) + rep;
+    out.push(value.slice(from, i), rep);
     from = i + 1;
   }
-  return out + value.slice(from);
+  if (from === 0) return value;
+  out.push(value.slice(from));
+  return out.join('');
 }
 
 export function quoteValue(value: string): { quoted: string; double: boolean } {

@@ -4,7 +4,6 @@
  * Every search for a newline, ` #`, `$` or `\` goes through a forward-only cache, so no line is scanned twice.
  */
 import {
-  ASCII_KEY,
   BACKSLASH,
   COLON,
   DQUOTE,
@@ -23,6 +22,9 @@ import { dotenvError, locate } from './_errors.ts';
 import { unescapeDouble, unescapeSingle } from './_escapes.ts';
 import { interpolate, TemplateError, type VarLookup } from './_interpolate.ts';
 import { NextIndex } from './_next.ts';
+
+// Sticky and a single character class under `*`: it cannot backtrack.
+const ASCII_KEY_RUN = /[A-Za-z0-9_.\-[\]]*/y;
 
 export type EntrySink = (key: string, value: string, line: number, column: number) => void;
 
@@ -117,10 +119,13 @@ class Scanner {
     let sawSpace = false;
     let terminator = -1;
     while (i < n) {
+      // The ASCII run of a key in one native step; the loop handles what stops it.
+      ASCII_KEY_RUN.lastIndex = i;
+      ASCII_KEY_RUN.test(t);
+      i = ASCII_KEY_RUN.lastIndex;
+      if (i >= n) break;
       const c = t.charCodeAt(i);
-      if (c < 128 && ASCII_KEY[c] === 1) {
-        i++;
-      } else if (c === EQUALS || c === COLON || c === NL) {
+      if (c === EQUALS || c === COLON || c === NL) {
         terminator = c;
         break;
       } else if (isBlank(c)) {

@@ -37,13 +37,13 @@ export function serializeDotenvReport(values: DotenvValues): { text: string; war
 function render(values: DotenvValues, report: boolean): { text: string; warnings: SerializeWarning[] } {
   const warnings: SerializeWarning[] = [];
   const seen = new Set<string>();
-  let text = '';
+  const lines: string[] = [];
   let n = 0;
   for (const [key, value] of pairsOf(values)) {
     n++;
     checkEntry(key, value, n, seen);
     const { quoted, double } = quoteValue(value);
-    text += `${key}=${quoted}\n`;
+    lines.push(`${key}=${quoted}\n`);
     if (report) {
       const consumers: Consumer[] = [];
       const reasons: string[] = [];
@@ -57,7 +57,7 @@ function render(values: DotenvValues, report: boolean): { text: string; warnings
       warnings.push({ key, consumers, reason: reasons.join('; ') });
     }
   }
-  return { text, warnings };
+  return { text: lines.join(''), warnings };
 }
 
 function pairsOf(values: DotenvValues): Iterable<readonly [string, string]> {

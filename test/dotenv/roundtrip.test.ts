@@ -101,15 +101,16 @@ describe('dotenv: serialize round trip (property)', () => {
           warnings.map((w) => w.key),
           keys,
         );
+        // dotenv may read a key from inside a value only where the report says so: a line it skipped whose value
+        // holds a U+2028/U+2029 (its regex takes those for line ends). Such a key can also shadow another entry.
+        const injectable = warnings.some((w) => /U\+2028/.test(w.reason));
         for (const w of warnings) {
-          const same = Object.hasOwn(read, w.key) && read[w.key] === v[w.key];
-          assert.equal(w.consumers.includes('dotenv'), !same, `${JSON.stringify(w.key)}: ${w.reason}`);
           // Raw readers keep the quotes the writer always adds.
           assert.ok(w.consumers.includes('raw'));
+          if (injectable) continue;
+          const same = Object.hasOwn(read, w.key) && read[w.key] === v[w.key];
+          assert.equal(w.consumers.includes('dotenv'), !same, `${JSON.stringify(w.key)}: ${w.reason}`);
         }
-        // dotenv reads a key from inside a value only where the report says it may: a line it skipped, whose value
-        // holds a U+2028/U+2029 (its regex takes those for line ends).
-        const injectable = warnings.some((w) => /U\+2028/.test(w.reason));
         for (const k of Object.keys(read))
           assert.ok(keys.includes(k) || injectable, `dotenv found a key the writer did not write: ${k}`);
       }),
@@ -235,6 +236,6 @@ describe('dotenv: serialize', () => {
     );
     assert.match(warnings[4]!.reason, /cannot hold a line break/);
     const [skipped] = serializeDotenvReport({ 'a[1]': 'x\u2028EVIL=1' }).warnings;
-    assert.match(skipped!.reason, /may read the text after a U\+2028\/U\+2029 in the value as another key/);
+    assert.match(skipped!.reason, /may read the text after a U\+2028\/U\+2029 in the value as another entry/);
   });
 });
