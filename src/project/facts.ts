@@ -136,8 +136,10 @@ function templateReader(root: string): (path: string) => { exists: boolean; valu
   return (path) => {
     let entry = cache.get(path);
     if (!entry) {
-      const value = readSecretValue(root, { kind: 'file', path });
-      entry = value !== undefined ? { exists: true, value } : { exists: exists(join(root, path)) };
+      // Most per-tenant files have no template of their own: test existence without a thrown ENOENT first.
+      const found = exists(join(root, path));
+      const value = found ? readSecretValue(root, { kind: 'file', path }) : undefined;
+      entry = value !== undefined ? { exists: true, value } : { exists: found };
       cache.set(path, entry);
     }
     return entry;
@@ -187,12 +189,7 @@ function addGitFacts(root: string, facts: Record<string, SecretFact>, files: str
 }
 
 function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** Store directories and the folders secret files sit in (tenant subfolders), where they exist. */

@@ -13,9 +13,15 @@ export function sharedLayers(input: CheckInput): Set<string> {
   return new Set(input.environments.flatMap((e) => e.config));
 }
 
+/** Two rules ask for the same map; an input is never changed once gathered. */
+const readersCache = new WeakMap<CheckInput, Map<string, Set<string>>>();
+
 /** For each layer file: the keys the instances that read it declare (what the file may legitimately hold). */
 export function keysUsedByReaders(input: CheckInput): Map<string, Set<string>> {
+  const cached = readersCache.get(input);
+  if (cached) return cached;
   const used = new Map<string, Set<string>>();
+  readersCache.set(input, used);
   const seen = new Set<string>();
   for (const b of input.bundles) {
     const service = input.manifest.services[b.instance.service];
