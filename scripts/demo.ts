@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Processes } from './_demo/processes.ts';
 import { bold, dim, green, availableCommands, heading, red, say, type Shell, yellow } from './_demo/transcript.ts';
-import { type DemoState, type StepStatus, steps } from './_demo/steps.ts';
+import { type DemoState, type Outcome, type StepStatus, steps } from './_demo/steps.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'dist', 'cli.mjs');
@@ -121,7 +121,13 @@ async function main(): Promise<boolean> {
   for (const step of steps) {
     heading(step.number, step.title);
     const started = performance.now();
-    const outcome = await step.run(state, shell);
+    let outcome: Outcome;
+    try {
+      outcome = await step.run(state, shell);
+    } catch (error) {
+      // An unexpected error (a service that never listened, a refused connection) fails the step that met it.
+      outcome = { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    }
     // A step cut short by Ctrl-C fails because its processes were stopped; say why rather than how.
     if (interruptedBy) outcome.detail = `interrupted by ${interruptedBy}`;
     record(step.id, interruptedBy ? 'failed' : outcome.status, outcome.detail, performance.now() - started);

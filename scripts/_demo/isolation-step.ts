@@ -6,7 +6,7 @@
  */
 import { type Cell, expectations, type InstanceReport, judge, undeclaredVariables } from './isolation.ts';
 import { askService, type Launch, type RunningService, runOnce, startService, taggedJson } from './services.ts';
-import type { Outcome, Step } from './steps.ts';
+import type { Outcome, Step } from './step.ts';
 import { bold, dim, envplane, green, red, say, yellow } from './transcript.ts';
 
 const SERVERS: Record<string, string> = { backend: 'services/backend/server.mjs', etl: 'services/etl/worker.mjs' };

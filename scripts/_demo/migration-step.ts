@@ -8,7 +8,7 @@
 import { backendConnection, type EnvJsonConfig, setLayerValue } from './database.ts';
 import { findPostgres, startCluster } from './postgres.ts';
 import { type Launch, runOnce, taggedJson } from './services.ts';
-import type { Outcome, Step } from './steps.ts';
+import type { Outcome, Step } from './step.ts';
 import { dim, envplane, say } from './transcript.ts';
 
 interface Migrated {
