@@ -1,3 +1,7 @@
+/**
+ * `envplane push --to swarm`: create an external store's secrets in Docker Swarm. Everything is read and checked
+ * first (names, sizes, missing values); only then does docker run, with each value on stdin.
+ */
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { EnvplaneError } from '../../errors.ts';

@@ -1,3 +1,9 @@
+/**
+ * `envplane render <target>`: resolve every instance's bundle in one environment, hand them to a pure renderer
+ * (src/targets) and give the files to the one writer (io/emit), which writes them atomically or, with --check,
+ * compares them with the disk. Secret values are read here only for Kubernetes Secrets, and output carrying them
+ * is never printed without --reveal.
+ */
 import { join, relative, resolve, sep } from 'node:path';
 import { defineCommand } from 'citty';
 import { parse as parseYaml } from 'yaml';
