@@ -3,7 +3,7 @@
  * is the bundle plus PATH and HOME, nothing inherited), and asking each one what it was given.
  */
 import type { InstanceReport, Probe } from './isolation.ts';
-import type { Processes, Started } from './processes.ts';
+import { childrenOf, type Processes, type Started } from './processes.ts';
 import { dim, say, shown } from './transcript.ts';
 
 export interface Launch {
@@ -50,6 +50,7 @@ export async function startService(
     echo: (line) => say(dim(`  [${instance}] ${line}`)),
   });
   const match = await launch.processes.waitFor(run, /^LISTENING (\d+)$/m, 15_000);
+  if (run.child.pid !== undefined) for (const pid of childrenOf(run.child.pid)) launch.processes.pids.add(pid);
   return { instance, run, port: Number(match[1]) };
 }
 
