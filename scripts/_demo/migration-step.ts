@@ -84,11 +84,12 @@ export const migrationStep: Step = {
       if (again.code !== 0 || !second || second.applied.length > 0)
         return { status: 'failed', detail: 'running the migration again was not a no-op' };
 
-      const sql = "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations";
-      say(`${dim('$')} psql -h ${cluster.socketDir} -p ${cluster.port} -d ${connection.database} -c "${sql}"`);
-      const recorded = cluster.query(connection.database, sql);
-      say(`  ${recorded}`);
+      // The server's own word, over its socket: which versions it recorded, and the rows the first one inserted.
+      const versions = cluster.query(connection.database, 'SELECT version FROM schema_migrations ORDER BY version');
+      say(versions.replace(/^/gm, '  '));
+      const recorded = versions.split('\n').join(',');
       const tenants = cluster.query(connection.database, 'SELECT count(*) FROM tenants');
+      say(`  ${tenants}`);
       const matches = recorded === migrated.versions.join(',') && migrated.versions.length > 0;
       state.summary.migration = {
         ran: matches,

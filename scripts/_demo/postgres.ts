@@ -25,6 +25,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { Processes, Started } from './processes.ts';
+import { dim, say, shown } from './transcript.ts';
 
 const TOOLS = ['initdb', 'postgres', 'createdb', 'psql'] as const;
 
@@ -97,7 +98,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   own(dir);
   const env = { PATH: `${bin}:/usr/bin:/bin`, LC_ALL: 'C', HOME: dir };
   const as = account ? { uid: account.uid, gid: account.gid } : {};
+  const who = account ? `  ${dim(`(as ${account.name})`)}` : '';
   const run = (tool: string, args: string[]) => {
+    say(`${dim('$')} ${tool} ${shown(args)}${who}`);
     const r = spawnSync(join(bin, tool), args, { cwd: dir, env, encoding: 'utf8', ...as });
     if (r.status !== 0)
       throw new Error(
@@ -110,6 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const pwfile = join(dir, 'pwfile');
     writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600, flag: 'wx' });
     own(pwfile);
+    say(dim(`# ${pwfile}: the backend's POSTGRES_PASSWORD, mode 0600, for initdb only; deleted right after`));
     try {
       run('initdb', [
         '-D',
@@ -136,6 +140,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
+      say(`${dim('$')} postgres ${shown(serverArgs(join(dir, 'data'), port, socketDir))} &${who}`);
       server = processes.start('postgres', join(bin, 'postgres'), serverArgs(join(dir, 'data'), port, socketDir), {
         cwd: dir,
         env,
