@@ -7,7 +7,7 @@ import { listInstances } from '../resolve/instances.ts';
 import { layersFor } from '../resolve/layers.ts';
 import type { Instance } from '../resolve/types.ts';
 import { type SecretOwner, secretOwners, tenantLayers } from './_tenancy.ts';
-import type { Manifest } from '../manifest/types.ts';
+import type { Key, Manifest } from '../manifest/types.ts';
 import type { Finding, Rule } from './types.ts';
 
 /** The instances a Compose service stands for: `etl-wex` is etl@wex; `etl` stands for every etl tenant. */
@@ -22,6 +22,8 @@ interface Context {
   owners: Map<string, SecretOwner>;
   tenantOf: Map<string, string>;
   allLayerPaths: Set<string>;
+  /** Environment variable name → the key it carries: config keys by name, secrets also by their upper-case name. */
+  keyOfVariable: Map<string, Key>;
 }
 
 function checkService(context: Context, model: ComposeModel, service: ComposeService): Finding[] {
@@ -45,6 +47,24 @@ function checkService(context: Context, model: ComposeModel, service: ComposeSer
       message: `${envFile.file} gives ${who} env_file ${envFile.path}, which the manifest does not give it`,
       location: { file: envFile.file, line: envFile.line },
       service: service.name,
+    });
+  }
+  for (const variable of service.environment) {
+    const key = context.keyOfVariable.get(variable.key);
+    if (!key) continue; // a variable envplane does not manage (`POSTGRES_PASSWORD_FILE`, `TZ`, …)
+    const isSecret = key.plane === 'secret' || key.plane === 'build';
+    const declared = instances.some((i) => manifest.services[i.service]?.uses.includes(key.name));
+    if (!isSecret && declared) continue;
+    found.push({
+      message: isSecret
+        ? `${variable.file} gives ${who} secret ${key.name} as the environment variable ${variable.key}`
+        : `${variable.file} gives ${who} ${variable.key}, which the manifest does not give it`,
+      location: { file: variable.file, line: variable.line },
+      service: service.name,
+      key: key.name,
+      ...(isSecret
+        ? { hint: `mount it as a secret (\`secrets: [${key.name}]\`) and read ${key.fileEnv ?? 'the file'}` }
+        : {}),
     });
   }
   const grants = [
@@ -85,6 +105,18 @@ function checkService(context: Context, model: ComposeModel, service: ComposeSer
   return found;
 }
 
+function variableKeys(manifest: Manifest): Map<string, Key> {
+  const map = new Map<string, Key>();
+  for (const key of Object.values(manifest.keys)) {
+    map.set(key.name, key);
+    if (key.plane === 'secret' || key.plane === 'build') {
+      const upper = key.name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+      if (!map.has(upper)) map.set(upper, key);
+    }
+  }
+  return map;
+}
+
 export const composeOverGrant: Rule = {
   id: 'compose-over-grant',
   severity: 'error',
@@ -100,6 +132,7 @@ export const composeOverGrant: Rule = {
       all,
       owners: secretOwners(manifest),
       tenantOf: tenantLayers(manifest, manifest.environments),
+      keyOfVariable: variableKeys(manifest),
       allLayerPaths: new Set(
         all.flatMap((i) => manifest.environments.flatMap((e) => layersFor(manifest, e, i).map((l) => l.path))),
       ),

@@ -446,8 +446,24 @@ secrets:
       lines.join('\n'),
     );
   });
+  test('a secret in a service’s environment:, and a config key the service does not declare', () => {
+    const dir = project({
+      'docker-compose.yml': compose(
+        '      - .env.etl.wex\n    environment:\n      DB_PASSWORD: hunter2\n      LOG_LEVEL: debug',
+      ),
+    });
+    const lines = of(check(dir), 'compose-over-grant').map((p) => `${p.location?.line} ${p.message}`);
+    assert.deepEqual(lines, [
+      '12 docker-compose.yml gives etl-wex secret db_password as the environment variable DB_PASSWORD',
+      '13 docker-compose.yml gives etl-wex LOG_LEVEL, which the manifest does not give it',
+    ]);
+  });
   test('granting what the manifest gives passes', () => {
-    const dir = project({ 'docker-compose.yml': compose('      - .env.etl.wex\n    secrets:\n      - wex_jira') });
+    const dir = project({
+      'docker-compose.yml': compose(
+        '      - .env.etl.wex\n    secrets:\n      - wex_jira\n    environment:\n      DB_HOST: db\n      TZ: UTC',
+      ),
+    });
     assert.deepEqual(of(check(dir), 'compose-over-grant'), []);
   });
 });
