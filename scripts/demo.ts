@@ -22,16 +22,20 @@ const EXAMPLE = join(REPO, 'examples', 'service-scoped');
 const DEADLINE_MS = 120_000;
 const COMMANDS = ['check', 'migrate', 'setup', 'render', 'run', 'scan'] as const;
 
+const USAGE = `usage: node --import tsx scripts/demo.ts [--json-summary <file>]   (npm start runs it after a build)
+  --json-summary <file>  also write what happened as JSON (default: none)
+  --help                 this text
+`;
+
 function parseArgs(argv: string[]): { summaryFile?: string } {
-  const at = argv.indexOf('--json-summary');
   if (argv.includes('--help') || argv.includes('-h')) {
-    say('usage: node --import tsx scripts/demo.ts [--json-summary <file>]');
+    process.stdout.write(USAGE);
     process.exit(0);
   }
-  if (at === -1) return {};
-  const file = argv[at + 1];
-  if (!file) {
-    process.stderr.write('demo: --json-summary needs a file name\n');
+  const [flag, file, ...rest] = argv;
+  if (flag === undefined) return {};
+  if (flag !== '--json-summary' || !file || rest.length > 0) {
+    process.stderr.write(`demo: unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
     process.exit(2);
   }
   return { summaryFile: resolve(file) };
