@@ -37,7 +37,8 @@ export default defineCommand({
     patterns: {
       type: 'boolean',
       default: true,
-      description: 'Also warn about secret-shaped strings; --no-patterns turns this off (default: true)',
+      description: 'Also warn about secret-shaped strings',
+      negativeDescription: 'Search for known values only, no secret-shaped strings (default: patterns on)',
     },
     strict: {
       type: 'boolean',
