@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { encodedForms } from '../../src/scan/encodings.ts';
@@ -231,6 +231,22 @@ test('files over 50 MB are passed over with a notice; --progress reports files a
   assert.match(r.stderr, /scanning: \d+ files, \d+\.\d MB/);
   assert.match(r.stderr, /scanned: \d+ files, \d+\.\d MB\n$/);
   assert.doesNotMatch(runCli(['scan'], { cwd: dir }).stderr, /scanning/);
+});
+
+test('outside git: every project file is read except node_modules/ and .git/; links are not followed', () => {
+  const dir = copyExample('four-planes');
+  const password = randomBytes(24).toString('base64');
+  write(dir, 'secrets/postgres_password.txt', password);
+  write(dir, 'services/backend/app.py', `PASSWORD = '${password}'\n`);
+  write(dir, 'node_modules/some-lib/index.js', `module.exports = '${password}';\n`);
+  symlinkSync(join(dir, 'secrets/postgres_password.txt'), join(dir, 'linked.txt'));
+  const r = runCli(['scan', '--json'], { cwd: dir });
+  assert.equal(r.code, 1);
+  assert.deepEqual(
+    JSON.parse(r.stdout).leaks.map((l: { file: string }) => l.file),
+    ['services/backend/app.py'],
+  );
+  assertNeverShown(r, password);
 });
 
 test('usage errors exit 2', () => {
