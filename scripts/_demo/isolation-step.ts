@@ -124,8 +124,6 @@ function printTable(labels: string[], instances: string[], cells: Cell[]): void 
   }
   say(dim('  ✔ granted: its secrets dir holds it · not given: in nothing the instance got'));
   say(dim('  ✘ blocked: another tenant’s secret the worker tried to open through its secrets dir, and could not'));
-  say(dim('  (on this machine the store files belong to the user the workers run as: the boundary here is what'));
-  say(dim('  `envplane run` hands over; in Compose each container mounts only its own secrets, see step 4)'));
 }
 
 function printAttempts(cells: Cell[]): void {
@@ -138,4 +136,13 @@ function printAttempts(cells: Cell[]): void {
       `  ${instance}: tried ${blocked.map((c) => c.secret).join(', ')} → ${results}; no env value or file matched them`,
     );
   }
+  const direct = cells.filter((c) => c.verdict === 'blocked' && c.direct === 'read it').length;
+  if (direct > 0)
+    say(
+      dim(
+        `  (reading the store path itself, which run never gave them, worked ${direct} time(s): on this machine the\n` +
+          '  store belongs to the same user, so the boundary is what `envplane run` hands over; in Compose each\n' +
+          '  container mounts only its own secrets and the path does not exist, see step 4)',
+      ),
+    );
 }

@@ -94,6 +94,8 @@ export interface Cell {
   verdict: Verdict;
   /** Where it was found, or what the attempt to open it returned. */
   detail: string;
+  /** What reading the store path directly (not something the instance was given) returned. */
+  direct?: string;
 }
 
 /** One cell per instance × secret; LEAK and MISSING are failures. */
@@ -121,7 +123,8 @@ export function judge(expect: Expectations, reports: Map<string, InstanceReport>
         verdict = otherTenant ? 'blocked' : 'not given';
         detail = attempt ? `${attempt.tried} → ${attempt.result}` : 'not in env, not in files';
       }
-      cells.push({ instance, secret: label, verdict, detail });
+      const direct = answer?.attempts[1]?.result;
+      cells.push({ instance, secret: label, verdict, detail, ...(direct ? { direct } : {}) });
     }
   }
   return cells;

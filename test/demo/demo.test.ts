@@ -19,6 +19,7 @@ interface Cell {
   secret: string;
   verdict: string;
   detail: string;
+  direct?: string;
 }
 
 interface Summary {
@@ -181,6 +182,8 @@ describe('npm start (scripts/demo.ts)', () => {
           else {
             assert.equal(c.verdict, 'blocked', `${worker} must not reach ${owner}/${name}: ${c.detail}`);
             assert.match(c.detail, /ENOENT|no secrets dir|read other/, `${worker} tried ${owner}/${name}`);
+            // The direct read of the store path is reported as it is, whatever it returned (same user locally).
+            assert.ok(c.direct, `${worker} × ${owner}/${name}: no report of the direct read of the store path`);
           }
         }
       // A worker's secret files carry the key names only, the same for every tenant.

@@ -57,6 +57,13 @@ function look(target, salt, env, secretsDir) {
       tried: tried ? `$ENVPLANE_SECRETS_DIR/${basename(target.path)}` : '$ENVPLANE_SECRETS_DIR (unset)',
       result: tried ? openResult(tried, salt, target.mac) : 'no secrets dir',
     });
+    // And the door it was not given, reported as it is: the store path itself, relative to the working directory.
+    // On a developer machine the store belongs to the same user, so this read works; in a container it does not
+    // exist. The difference is what isolation means locally: only what `envplane run` hands over.
+    attempts.push({
+      tried: `${target.path} (the store, not given)`,
+      result: openResult(target.path, salt, target.mac),
+    });
   }
   return { label: target.label, found, attempts };
 }
