@@ -9,7 +9,12 @@ export interface SecretFileUse {
   instances: string[];
 }
 
+/** Four rules ask for the same list; an input is never changed once gathered. */
+const cache = new WeakMap<CheckInput, SecretFileUse[]>();
+
 export function secretFilesInScope(input: CheckInput): SecretFileUse[] {
+  const cached = cache.get(input);
+  if (cached) return cached;
   const files = new Map<string, SecretFileUse>();
   const add = (name: string, location: SecretLocation, environment: string, instance: string) => {
     if (location.kind !== 'file') return;
@@ -25,5 +30,7 @@ export function secretFilesInScope(input: CheckInput): SecretFileUse[] {
     for (const s of b.secrets) add(s.name, s.location, b.environment, b.instance.id);
     for (const s of b.build) add(s.id, s.location, b.environment, b.instance.id);
   }
-  return [...files.values()];
+  const list = [...files.values()];
+  cache.set(input, list);
+  return list;
 }
