@@ -36,7 +36,7 @@ export default defineCommand({
       description: 'Output format: text, json or sarif (SARIF 2.1.0 for code scanning) (default: text)',
       valueHint: 'text|json|sarif',
     },
-    groupBy: {
+    'group-by': {
       type: 'string',
       description: 'Group text output by file or by rule (default: file)',
       valueHint: 'file|rule',
@@ -46,7 +46,7 @@ export default defineCommand({
   },
   run({ args }) {
     const format = pick(args.json ? 'json' : (args.format ?? 'text'), FORMATS, 'format');
-    const groupBy = pick(args.groupBy ?? 'file', GROUPS, 'group-by');
+    const groupBy = pick(args['group-by'] ?? 'file', GROUPS, 'group-by');
     const { input } = gatherFacts({
       ...(args.dir ? { dir: args.dir } : {}),
       ...(args.env ? { environment: args.env } : {}),
