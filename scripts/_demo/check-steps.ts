@@ -15,6 +15,18 @@ export const checkStep: Step = {
     if (!state.available.check) return unavailable('check');
     const r = await envplane(shell, ['check', '--env', state.environment], { lines: 14, tail: 1 });
     if (r.code === 2) return { status: 'failed', detail: `check could not read the project (exit 2)` };
+    // The seed's precedence question ("which BACKEND_SERVICE_URL wins?"), answered for one worker.
+    if (state.available.explain)
+      await envplane(shell, [
+        'explain',
+        'BACKEND_SERVICE_URL',
+        '--env',
+        state.environment,
+        '--service',
+        'etl',
+        '--tenant',
+        'wex',
+      ]);
     const tally = r.stdout.trim().split('\n').pop() ?? '';
     const problems = r.code === 1 ? `${tally}, as expected for the seed as written` : 'no problems (unexpected)';
     return { status: 'ok', detail: `exit ${r.code}: ${problems}` };
@@ -37,7 +49,7 @@ export const migrateStep: Step = {
       if (r.code !== 0) return { status: 'failed', detail: `setup exited ${r.code}` };
       done.push('set up');
     }
-    const missing = ['migrate', 'setup', 'check'].filter((c) => !state.available[c]);
+    const missing = ['migrate', 'setup', 'rotate', 'check'].filter((c) => !state.available[c]);
     if (missing.length > 0) {
       const { status, detail } = unavailable(...missing);
       return { status, detail: `${done.join(', ') || 'nothing done'}; ${detail}; the final check was not run` };
