@@ -8,7 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RULES } from '../../src/rules/index.ts';
-import { copyExample, runCli } from '../_helpers.ts';
+import { copyExample, hashTree, runCli } from '../_helpers.ts';
 
 interface JsonProblem {
   rule: string;
@@ -119,9 +119,11 @@ function readyFourPlanes(): string {
 }
 
 describe('check on the first seed (examples/four-planes)', () => {
-  test('after setup and real values: no errors, exit 0', () => {
+  test('after setup and real values: no errors, exit 0, nothing on disk changed', () => {
     const dir = readyFourPlanes();
+    const before = hashTree(dir);
     const r = runCli(['check', '--json'], { cwd: dir });
+    assert.deepEqual(hashTree(dir), before);
     const report = json(r.stdout);
     assert.deepEqual(
       report.problems.filter((p) => p.severity === 'error').map((p) => p.message),
