@@ -17,10 +17,13 @@ export interface PatternHit {
 
 interface Pattern {
   id: PatternId;
-  /** Literals found with indexOf; or a global expression whose matches are the anchors (it runs in one pass). */
-  anchors: string[] | RegExp;
-  /** Checks the text at an anchor (and the anchor's own match); returns the hit or undefined. */
-  at: (text: string, anchor: number, match?: RegExpExecArray) => { start: number; end: number } | undefined;
+  /** Literals found with indexOf (the engine's fast substring search, far quicker than a regex walking the text). */
+  anchors: string[];
+  /**
+   * Checks the text around an anchor. Returns the hit (if any) and where the search for the anchor resumes: past
+   * whatever the check consumed, so that no stretch of text is examined twice.
+   */
+  at: (text: string, anchor: number) => { hit?: { start: number; end: number }; resume: number };
 }
 
 export const PATTERN_DESCRIPTIONS: Record<PatternId, string> = {
@@ -39,57 +42,60 @@ function stickyAt(regex: RegExp, text: string, from: number): RegExpExecArray | 
   return regex.exec(text) ?? undefined;
 }
 
-const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}$/;
+const PEM = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/y;
 const AWS_KEY = /AKIA[0-9A-Z]{16}(?![0-9A-Za-z])/y;
 const GITHUB_CLASSIC = /gh[pousr]_[A-Za-z0-9]{36,251}(?![0-9A-Za-z_])/y;
 const GITHUB_FINE = /github_pat_[A-Za-z0-9_]{22,255}(?![0-9A-Za-z_])/y;
-// Global, not sticky: one pass finds every `=` or `:` with a long value after it, and resumes past that value.
-const ASSIGNED = /[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})/g;
+const ASSIGNED = /[=:][ \t]{0,8}["']?([A-Za-z0-9+/=_.~-]{20,512})/y;
 /** The name an assignment gives a value: an identifier, maybe quoted, right before the `=` or `:`. */
 const NAME_BEFORE = /(?<![A-Za-z0-9_.+/=~-])[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]{0,8}$/;
+
+/** A hit from a sticky match at `start`, resuming after it; or no hit, resuming at the next character. */
+function matched(m: RegExpExecArray | undefined, start: number, anchor: number) {
+  return m ? { hit: { start, end: start + m[0].length }, resume: start + m[0].length } : { resume: anchor + 1 };
+}
 
 const PATTERNS: Pattern[] = [
   {
     id: 'private-key',
-    anchors: ['PRIVATE KEY-----'],
-    at: (text, i) => {
-      const before = text.slice(Math.max(0, i - 52), i);
-      const begin = PEM_BEGIN.exec(before);
-      return begin ? { start: i - before.length + begin.index, end: i + 16 } : undefined;
-    },
+    anchors: ['-----BEGIN '],
+    at: (text, i) => matched(stickyAt(PEM, text, i), i, i),
   },
   {
     id: 'aws-access-key-id',
     anchors: ['AKIA'],
-    at: (text, i) => {
-      const m = ALNUM.test(text[i - 1] ?? ' ') ? undefined : stickyAt(AWS_KEY, text, i);
-      return m ? { start: i, end: i + m[0].length } : undefined;
-    },
+    at: (text, i) => matched(ALNUM.test(text[i - 1] ?? ' ') ? undefined : stickyAt(AWS_KEY, text, i), i, i),
   },
   {
+    // Anchored on the underscore: `_` is rarer than `g`, and both token forms have one at a fixed place.
     id: 'github-token',
-    anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    anchors: ['_'],
     at: (text, i) => {
-      if (WORD.test(text[i - 1] ?? ' ')) return undefined;
-      const m = stickyAt(text[i + 2] === 't' ? GITHUB_FINE : GITHUB_CLASSIC, text, i);
-      return m ? { start: i, end: i + m[0].length } : undefined;
+      const classic = i >= 3 && text[i - 3] === 'g' && text[i - 2] === 'h' && 'pousr'.includes(text[i - 1]!);
+      const start = classic ? i - 3 : text.startsWith('github', i - 6) ? i - 6 : -1;
+      if (start < 0 || WORD.test(text[start - 1] ?? ' ')) return { resume: i + 1 };
+      return matched(stickyAt(classic ? GITHUB_CLASSIC : GITHUB_FINE, text, start), start, i);
     },
   },
   {
     id: 'high-entropy-assignment',
-    anchors: ASSIGNED,
-    at: (text, i, m) => {
-      if (!m || !looksRandom(m[1]!)) return undefined;
+    anchors: ['=', ':'],
+    at: (text, i) => {
+      const m = stickyAt(ASSIGNED, text, i);
+      if (!m) return { resume: i + 1 };
+      // The value is consumed whether or not it counts: a long run is never re-read from each of its `=`.
+      const end = i + m[0].length;
+      if (!looksRandom(m[1]!)) return { resume: end };
       const before = text.slice(Math.max(0, i - 140), i);
       const name = NAME_BEFORE.exec(before);
-      return name ? { start: i - before.length + name.index, end: i + m[0].length } : undefined;
+      return name ? { hit: { start: i - before.length + name.index, end }, resume: end } : { resume: end };
     },
   },
 ];
 
 // V8 runs a regular expression's first execution in its bytecode interpreter and compiles it to machine code
-// only after that; one exec over a 50 MB file would be interpreted throughout, several times slower.
-for (const regex of [PEM_BEGIN, AWS_KEY, GITHUB_CLASSIC, GITHUB_FINE, ASSIGNED, NAME_BEFORE])
+// only after that; warm each one up so that even the first file gets the compiled code.
+for (const regex of [PEM, AWS_KEY, GITHUB_CLASSIC, GITHUB_FINE, ASSIGNED, NAME_BEFORE])
   for (let i = 0; i < 2; i++) {
     regex.lastIndex = 0;
     regex.exec('KEY = ghp_AKIA-----BEGIN ');
@@ -98,22 +104,13 @@ for (const regex of [PEM_BEGIN, AWS_KEY, GITHUB_CLASSIC, GITHUB_FINE, ASSIGNED, 
 /** Pattern hits in `text` (one character per byte, e.g. latin1-decoded). */
 export function findPatterns(text: string): PatternHit[] {
   const hits: PatternHit[] = [];
-  const add = (id: PatternId, hit: { start: number; end: number } | undefined) => {
-    if (hit) hits.push({ pattern: id, ...hit });
-    return hit;
-  };
-  for (const p of PATTERNS) {
-    if (p.anchors instanceof RegExp) {
-      p.anchors.lastIndex = 0;
-      for (let m = p.anchors.exec(text); m !== null; m = p.anchors.exec(text)) add(p.id, p.at(text, m.index, m));
-      continue;
-    }
+  for (const p of PATTERNS)
     for (const anchor of p.anchors)
       for (let i = text.indexOf(anchor); i !== -1; ) {
-        const hit = add(p.id, p.at(text, i));
-        i = text.indexOf(anchor, hit ? Math.max(hit.end, i + 1) : i + 1);
+        const { hit, resume } = p.at(text, i);
+        if (hit) hits.push({ pattern: p.id, ...hit });
+        i = text.indexOf(anchor, Math.max(resume, i + 1));
       }
-  }
   return hits;
 }
 
