@@ -295,7 +295,7 @@ describe('secret-too-old', () => {
   });
   test('without a record, the file’s modification time counts', () => {
     const dir = project({ 'envplane.yaml': withMaxAge });
-    const then = new Date(now.getTime() - 45 * 86_400_000);
+    const then = new Date(Date.now() - 45 * 86_400_000);
     utimesSync(join(dir, 'secrets-prod/db_password.txt'), then, then);
     const problems = of(check(dir, { now: new Date() }), 'secret-too-old');
     assert.equal(problems.length, 1);
