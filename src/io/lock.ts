@@ -94,7 +94,7 @@ function tryCreate(path: string): boolean {
   }
   try {
     fchmodSync(fd, 0o600);
-    writeSync(fd, `${process.pid}\n`);
+    writeSync(fd, `${process.pid} ${startTime(process.pid) ?? ''}\n`);
   } finally {
     closeSync(fd);
   }
@@ -116,8 +116,8 @@ function breakIfStale(path: string): void {
   } catch {
     return;
   }
-  const pid = ownerPid(path);
-  const stale = pid === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(pid, path);
+  const owner = readOwner(path);
+  const stale = owner === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(owner, path);
   if (!stale) return;
   const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
   try {
@@ -137,23 +137,49 @@ function breakIfStale(path: string): void {
   }
 }
 
-function ownerPid(path: string): number | undefined {
+interface Owner {
+  pid: number;
+  /** The owner's start time (Linux `/proc/<pid>/stat`), so a recycled pid is not taken for the owner. */
+  started?: string;
+}
+
+function readOwner(path: string): Owner | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pidText, started] = readFileSync(path, 'utf8').trim().split(' ');
+    const pid = Number.parseInt(pidText ?? '', 10);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    return started ? { pid, started } : { pid };
   } catch {
     return undefined;
   }
 }
 
-function alive(pid: number, path: string): boolean {
+function ownerPid(path: string): number | undefined {
+  return readOwner(path)?.pid;
+}
+
+function alive(owner: Owner, path: string): boolean {
   // Our own pid on a lock this process does not hold: a previous process with the same pid (pid reuse) left it.
-  if (pid === process.pid) return held.has(path);
+  if (owner.pid === process.pid) return held.has(path);
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // Pids are recycled quickly on busy machines (pid_max is often 32768): a live process that started at another
+  // time than the lock's owner is someone else.
+  const now = startTime(owner.pid);
+  return owner.started === undefined || now === undefined || now === owner.started;
+}
+
+/** A process's start time in clock ticks since boot (Linux); undefined where /proc is not there. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses); starttime is field 22 of the line.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,11 +7,12 @@ import { dirname } from 'node:path/posix';
 import { EnvplaneError } from '../errors.ts';
 import type { Environment, GenerateRule, Manifest } from '../manifest/types.ts';
 import type { LayerSet } from '../resolve/bundle.ts';
-import { ancestors, checkStorePath } from '../stores/_paths.ts';
-import { completeGitignore, wantedIgnoreLines } from './gitignore.ts';
-import { needName, type SecretNeed, secretNeeds } from '../stores/needs.ts';
+import { ancestors, checkStorePath, EXAMPLE_SUFFIX } from '../stores/_paths.ts';
 
-export const EXAMPLE_SUFFIX = '.example';
+export { EXAMPLE_SUFFIX };
+import { completeGitignore, wantedIgnoreLines } from './gitignore.ts';
+import { type SecretNeed, secretNeeds } from '../stores/needs.ts';
+
 export const PLACEHOLDER_PREFIX = 'replace with ';
 
 export interface PathFact {
@@ -208,5 +209,3 @@ function expectFile(path: string, fact: PathFact): void {
 function tenantOf(need: SecretNeed): { tenant?: string } {
   return need.tenant === undefined ? {} : { tenant: need.tenant };
 }
-
-export { needName };

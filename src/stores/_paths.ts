@@ -2,6 +2,11 @@
 import { isAbsolute, normalize } from 'node:path/posix';
 import { EnvplaneError } from '../errors.ts';
 
+/** The committed template beside a secret file. */
+export const EXAMPLE_SUFFIX = '.example';
+/** The value a rotation replaced, kept for one `rotate --rollback`. */
+export const PREVIOUS_SUFFIX = '.previous';
+
 /**
  * Refuses a store path that would leave `storeDir` (`../x`, absolute, `..\\`): names are restricted by the manifest,
  * but tenants and patterns also end up in the path, so the final path is checked here whatever made it.

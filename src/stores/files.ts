@@ -6,13 +6,9 @@ import { lstatSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { checkStorePath } from './_paths.ts';
+import { checkStorePath, EXAMPLE_SUFFIX, PREVIOUS_SUFFIX } from './_paths.ts';
 
-export { checkStorePath };
-
-/** Suffix of the value a rotation replaced, kept for one `rotate --rollback`. */
-export const PREVIOUS_SUFFIX = '.previous';
-export const EXAMPLE_SUFFIX = '.example';
+export { checkStorePath, EXAMPLE_SUFFIX, PREVIOUS_SUFFIX };
 
 /** Refuses a symbolic link anywhere between the project root and `relativePath` (the file included). */
 export function refuseLinksOnPath(root: string, relativePath: string): void {

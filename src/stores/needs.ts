@@ -42,8 +42,3 @@ export function secretNeeds(manifest: Manifest, layers: LayerSet, environment: E
   }
   return [...needs.values()];
 }
-
-/** `ENCRYPTION_KEY@wex` or `postgres_password`: how a secret value is named in output and the audit log. */
-export function needName(need: { key: { name: string }; tenant?: string }): string {
-  return need.tenant === undefined ? need.key.name : `${need.key.name}@${need.tenant}`;
-}

@@ -69,6 +69,22 @@ describe('project lock', () => {
     assert.equal(readFileSync(join(root, '.envplane', 'lock'), 'utf8'), `${process.ppid}\n`);
   });
 
+  it('tells a recycled pid from the lock owner by its start time (Linux /proc)', () => {
+    const root = tempDir();
+    mkdirSync(join(root, '.envplane'), { mode: 0o700 });
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // The same live pid with its real start time: the owner, respected.
+    writeFileSync(join(root, '.envplane', 'lock'), `${process.ppid} ${started}\n`);
+    assert.throws(() => withLock(root, () => 'ran', { timeoutMs: 200 }), /holds the project lock/);
+    // The same pid with another start time: a process that died, its pid since given to someone else.
+    writeFileSync(join(root, '.envplane', 'lock'), `${process.ppid} 1\n`);
+    assert.equal(
+      withLock(root, () => 'ran', { timeoutMs: 2_000 }),
+      'ran',
+    );
+  });
+
   it('is re-entrant within one process', () => {
     const root = tempDir();
     assert.equal(
