@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
+import { EnvplaneError } from '../errors.ts';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
 import { readTextIfExists } from '../io/read.ts';
 import type { Environment } from '../manifest/types.ts';
@@ -246,13 +247,23 @@ function dockerfiles(root: string): DockerfileFact[] {
       if (e.isDirectory()) {
         if (depth > 0 && !SKIP_DIRS.has(e.name)) walk(rel, depth - 1);
       } else if (e.isFile() && /^Dockerfile(\..+)?$|\.Dockerfile$/i.test(e.name)) {
-        const text = readTextIfExists(join(root, rel), rel);
+        const text = readDockerfile(root, rel);
         if (text !== undefined) out.push(parseDockerfile(text, rel));
       }
     }
   };
   walk('', 8);
   return out;
+}
+
+/** A file named like a Dockerfile that is not UTF-8 text (an editor backup, a binary) is not one to judge. */
+function readDockerfile(root: string, rel: string): string | undefined {
+  try {
+    return readTextIfExists(join(root, rel), rel);
+  } catch (error) {
+    if (error instanceof EnvplaneError) return undefined;
+    throw error;
+  }
 }
 
 /** Each Compose file on its own: `docker-compose.yml` and `docker-compose.prod.yml` are separate deployments. */

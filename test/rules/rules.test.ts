@@ -3,7 +3,7 @@
  * baseline passes every rule (first test), so each trigger is the one edit the test makes.
  */
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runRules } from '../../src/rules/index.ts';
@@ -339,8 +339,9 @@ describe('dockerfile rules', () => {
     );
     assert.ok(!JSON.stringify(problems).includes(value));
   });
-  test('dockerfile-secret: plain settings pass', () => {
+  test('dockerfile-secret: plain settings pass; a non-text file named like a Dockerfile is skipped', () => {
     const dir = project({ Dockerfile: 'FROM node:20\nENV NODE_ENV=production LOG_LEVEL=info\nARG PIP_INDEX_URL\n' });
+    writeFileSync(join(dir, 'Dockerfile.bak'), Buffer.from([0x45, 0x4e, 0x56, 0x20, 0xff, 0xfe, 0x0a]));
     assert.deepEqual(of(check(dir), 'dockerfile-secret'), []);
   });
   const mount = 'RUN --mount=type=secret,id=pip_index_url,required=false \\\n    pip install -r requirements.txt\n';
