@@ -111,11 +111,13 @@ function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<str
     if (age !== undefined) fact.ageDays = age;
     facts[id] = fact;
   }
-  const files = refs
-    .map((r) => r.location)
-    .filter((l): l is Extract<SecretLocation, { kind: 'file' }> => l.kind === 'file')
-    .map((l) => l.path);
-  addGitFacts(root, facts, [...new Set(files)]);
+  // Secret files, and env files that hold secrets (the second seed's layout): both must stay out of git.
+  const paths = new Map<string, string>();
+  for (const r of refs) {
+    if (r.location.kind === 'file') paths.set(locationId(r.location), r.location.path);
+    else if (r.location.kind === 'layer') paths.set(locationId(r.location), r.location.file);
+  }
+  addGitFacts(root, facts, paths);
   return facts;
 }
 
@@ -177,12 +179,13 @@ function describeSecret(
   return fact;
 }
 
-function addGitFacts(root: string, facts: Record<string, SecretFact>, files: string[]): void {
-  if (files.length === 0 || !isGitRepo(root)) return;
+/** `paths`: location id → the file that holds the value. */
+function addGitFacts(root: string, facts: Record<string, SecretFact>, paths: Map<string, string>): void {
+  if (paths.size === 0 || !isGitRepo(root)) return;
   const tracked = new Set(trackedFiles(root));
-  const ignored = ignoredPaths(root, files);
-  for (const file of files) {
-    const fact = facts[`file:${file}`];
+  const ignored = ignoredPaths(root, [...new Set(paths.values())]);
+  for (const [id, file] of paths) {
+    const fact = facts[id];
     if (!fact) continue;
     fact.tracked = tracked.has(file);
     fact.ignored = ignored.has(file);

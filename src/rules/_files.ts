@@ -34,3 +34,28 @@ export function secretFilesInScope(input: CheckInput): SecretFileUse[] {
   cache.set(input, list);
   return list;
 }
+
+export interface SecretEnvFile {
+  file: string;
+  /** Secret names whose values sit in the file, and the location ids that carry their git facts. */
+  secrets: string[];
+  ids: string[];
+}
+
+/** Env files (layers) that hold secret values, each once: committing one commits those secrets. */
+export function secretEnvFilesInScope(input: CheckInput): SecretEnvFile[] {
+  const files = new Map<string, SecretEnvFile>();
+  for (const b of input.bundles)
+    for (const s of b.secrets) {
+      if (s.location.kind !== 'layer') continue;
+      let entry = files.get(s.location.file);
+      if (!entry) {
+        entry = { file: s.location.file, secrets: [], ids: [] };
+        files.set(s.location.file, entry);
+      }
+      if (!entry.secrets.includes(s.name)) entry.secrets.push(s.name);
+      const id = `layer:${s.location.file}:${s.location.line}`;
+      if (!entry.ids.includes(id)) entry.ids.push(id);
+    }
+  return [...files.values()];
+}

@@ -247,6 +247,29 @@ describe('git rules', () => {
     assert.ok(files.includes('secrets/wex/jira_token.txt'));
     assert.deepEqual(of(check(dir), 'secret-tracked'), []);
   });
+  test('an env file that holds a secret: tracked, then merely not ignored', () => {
+    const dir = project({
+      'envplane.yaml': manifest([
+        '    build: [pip_index_url]\n',
+        '    build: [pip_index_url]\n    config: [.env.api]\n',
+      ]),
+      '.env.api': `db_password=${strong()}\nLOG_LEVEL=warn\n`,
+      '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n',
+    });
+    git(dir, 'init', '-q');
+    assert.deepEqual(
+      of(check(dir), 'secret-not-ignored').map((p) => p.message),
+      ['env file .env.api holds secret db_password and is not ignored by git'],
+    );
+    git(dir, 'add', '.env.api');
+    git(dir, 'commit', '-q', '-m', 'oops');
+    const r = check(dir);
+    assert.deepEqual(
+      of(r, 'secret-tracked').map((p) => p.message),
+      ['env file .env.api holds secret db_password and is tracked by git'],
+    );
+    assert.deepEqual(of(r, 'secret-not-ignored'), []);
+  });
   test('ignored and untracked: neither rule fires', () => {
     const dir = project({ '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n' });
     git(dir, 'init', '-q');
