@@ -124,6 +124,16 @@ describe('verify --live on the first seed', () => {
     assert.ok(!stdout.includes(value));
   });
 
+  test('an instance that cannot start fails, with run’s error', () => {
+    const { code, report } = live(copyExample('four-planes'));
+    assert.equal(code, 1);
+    assert.match(
+      view(report, 'worker').error!,
+      /missing required secret\(s\): postgres_password \(secrets\/postgres_password\.txt\)/,
+    );
+    assert.equal(view(report, 'frontend').ok, true);
+  });
+
   test('an external store cannot run live; --live needs --env', () => {
     const dir = readyFourPlanes();
     const prod = runCli(['verify', '--live', '--env', 'prod'], { cwd: dir });
