@@ -3,6 +3,7 @@
  * (dotenvx, dotenv-cli), interleaved in one loop. Target: envplane ≤ 2.2× bare node.
  * Run alone with `node --import tsx bench/run-cli.ts` (after `npm run build`).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,40 +36,40 @@ export async function benchRun(): Promise<Row[]> {
     const node = process.execPath;
     const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
     const dotenvCli = join(REPO, 'node_modules', 'dotenv-cli', 'cli.js');
-    const samples = timeCommands(
-      [
-        {
-          name: 'envplane run',
-          argv: [
-            node,
-            join(REPO, 'dist', 'cli.mjs'),
-            'run',
-            '--env',
-            'development',
-            '--service',
-            'backend',
-            '--',
-            node,
-            '-e',
-            '0',
-          ],
-          cwd: dir,
-        },
-        { name: 'node -e 0 (bare)', argv: [node, '-e', '0'], cwd: dir },
-        { name: 'dotenvx run', argv: [bin('dotenvx'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'], cwd: dir },
-        // node_modules/.bin/dotenv is the `dotenv` package's own CLI (both packages claim the name); dotenv-cli's
-        // binary is called by its path. Both are measured.
-        { name: 'dotenv-cli', argv: [dotenvCli, '-e', envFile, '--', node, '-e', '0'], cwd: dir },
-        {
-          name: 'dotenv run (dotenv 18)',
-          argv: [bin('dotenv'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'],
-          cwd: dir,
-        },
-      ],
-      RUNS,
-    );
+    const commands = [
+      {
+        name: 'envplane run',
+        argv: [
+          node,
+          join(REPO, 'dist', 'cli.mjs'),
+          'run',
+          '--env',
+          'development',
+          '--service',
+          'backend',
+          '--',
+          node,
+          '-e',
+          '0',
+        ],
+        cwd: dir,
+      },
+      { name: 'node -e 0 (bare)', argv: [node, '-e', '0'], cwd: dir },
+      { name: 'dotenvx run', argv: [bin('dotenvx'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'], cwd: dir },
+      // node_modules/.bin/dotenv is the `dotenv` package's own CLI (both packages claim the name); dotenv-cli's
+      // binary is called by its path. Both are measured.
+      { name: 'dotenv-cli', argv: [dotenvCli, '-e', envFile, '--', node, '-e', '0'], cwd: dir },
+      {
+        name: 'dotenv run (dotenv 18)',
+        argv: [bin('dotenv'), 'run', '-q', '-f', envFile, '--', node, '-e', '0'],
+        cwd: dir,
+      },
+    ];
+    const samples = timeCommands(commands, RUNS);
     const [ours, bare, ...peers] = samples as [(typeof samples)[0], (typeof samples)[0], ...typeof samples];
     const ratio = median(ours.ms) / median(bare.ms);
+    const cpu = commands.map((c) => ({ name: c.name, ms: childCpuMs(c.argv, dir, RUNS) }));
+    const cpuBare = cpu[1]!.ms;
     return [
       {
         benchmark: '`run -- node -e 0` (backend, 5 secret files)',
@@ -77,6 +78,7 @@ export async function benchRun(): Promise<Row[]> {
         notes: [
           `envplane ÷ bare node = ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'NOT met'})`,
           `${RUNS} interleaved runs each`,
+          `CPU per run (user+sys, robust on a busy machine): ${cpu.map((c) => `${c.name} ${c.ms.toFixed(0)} ms (${(c.ms / cpuBare).toFixed(2)}×)`).join(', ')}`,
         ],
       },
     ];
@@ -92,4 +94,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.stdout.write(`${row.benchmark}\n  ${line(row.ours)}\n${row.peers.map((p) => `  ${line(p)}`).join('\n')}\n`);
     for (const note of row.notes ?? []) process.stdout.write(`  ${note}\n`);
   }
+}
+
+/**
+ * CPU time (user + system) of a command's whole process tree per run, from the kernel's accounting of waited-for
+ * children (/proc/self/stat cutime + cstime): unlike wall time it hardly moves when other jobs share the machine.
+ */
+function childCpuMs(argv: string[], cwd: string, runs: number): number {
+  const ticks = () => {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[13]) + Number(fields[14]); // cutime, cstime (fields 16 and 17 of stat)
+  };
+  const before = ticks();
+  for (let i = 0; i < runs; i++) spawnSync(argv[0]!, argv.slice(1), { cwd, stdio: 'ignore' });
+  return ((ticks() - before) * 10) / runs; // USER_HZ is 100 on Linux
 }
