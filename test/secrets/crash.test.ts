@@ -168,14 +168,14 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
       const op = pickOp(random, dir, step);
       const before = snapshot(dir);
       const aimed = random() >= 0.2;
-      const delay = aimed ? Math.max(0, aim + (random() - 0.5) * writing) : random() * full;
+      const delay = aimed ? Math.max(0, aim + (random() - 0.5) * (writing / 2)) : random() * full;
       const outcome = await runAndMaybeKill(dir, op.args, op.input, delay);
       if (outcome.killed) kills++;
       else completed++;
       const changed = JSON.stringify(snapshot(dir)) !== JSON.stringify(before) || temps(dir).length > 0;
       if (outcome.killed && changed) midWrite++;
       // A run that finished was aimed far too late (and costs a whole run): step back harder.
-      const move = outcome.killed ? (changed ? -1 : 1) : -3;
+      const move = outcome.killed ? (changed ? -1 : 1) : -2;
       if (aimed) aim = Math.max(0, aim + move * Math.max(1, writing / 20));
       const context = `seed ${SEED} worker ${index} step ${step} (${op.args.join(' ')}, ${outcome.killed ? `killed at ${delay.toFixed(1)} ms` : 'completed'})`;
       checkInvariants(dir, before, op, context);
