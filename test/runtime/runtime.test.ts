@@ -110,6 +110,12 @@ describe('createEnv', () => {
     const host: string = env.config.POSTGRES_HOST;
     const level: string | undefined = env.config.LOG_LEVEL;
     const optionalSecret: Secret | undefined = env.secrets.openai_api_key;
+    // Typed end to end: undeclared names do not exist, required ones are not optional (checked by tsc).
+    // @ts-expect-error POSTGRES_PORT was not declared
+    assert.equal(env.config.POSTGRES_PORT, undefined);
+    // @ts-expect-error a required secret is a Secret, never undefined
+    const notOptional: undefined = env.secrets.postgres_password;
+    assert.ok(notOptional);
     assert.equal(host, 'db');
     assert.equal(level, undefined);
     assert.equal(optionalSecret, undefined);
