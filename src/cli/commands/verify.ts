@@ -6,7 +6,7 @@
  * belongs to a secret it does not declare or to another tenant. Values never leave the probe; digests never leave here.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { composeOverGrant } from '../../rules/compose-over-grant.ts';
 import { type CheckResult, runRules } from '../../rules/index.ts';
 import { isolationTenant } from '../../rules/isolation-tenant.ts';
 import { isolationUndeclared } from '../../rules/isolation-undeclared.ts';
+import { type InstanceView, judge, type Owned, type ProbeReport } from '../../rules/_live-view.ts';
 import { readSecretValue } from '../../stores/read.ts';
 import { dirArg, jsonArg } from '../_args.ts';
 import { EXIT } from '../_fail.ts';
@@ -29,9 +30,6 @@ import { reportText } from '../_report.ts';
 import { style } from '../_style.ts';
 
 const STATIC_RULES = [isolationUndeclared, isolationTenant, composeOverGrant];
-
-/** Names `envplane run --pristine` adds besides the bundle. */
-const RUN_BASELINE = new Set(['PATH', 'HOME', 'ENVPLANE_SECRETS_DIR']);
 
 /**
  * The probe: prints names and digests of what it received, and which of the given paths it could read. A value is
@@ -50,26 +48,6 @@ const reachable = [];
 for (const p of paths) { try { fs.readFileSync(p); reachable.push(p); } catch {} }
 process.stdout.write(JSON.stringify({ env, files, reachable }));
 `;
-
-interface ProbeReport {
-  env: Record<string, string>;
-  files: Record<string, string>;
-  reachable: string[];
-}
-
-interface InstanceView {
-  instance: string;
-  ok: boolean;
-  /** Why the probe could not run (missing secrets, …). */
-  error?: string;
-  env: string[];
-  files: string[];
-  undeclared: string[];
-  /** Values this instance holds that belong to a secret it does not declare, or to another tenant. */
-  foreign: { seenAs: string; secret: string; owner: string }[];
-  /** Other instances' store files the probe could read on this host (not a failure: see docs/commands/verify.md). */
-  hostReadable: string[];
-}
 
 export default defineCommand({
   meta: {
@@ -118,13 +96,6 @@ export default defineCommand({
     return failed ? EXIT.problems : EXIT.ok;
   },
 });
-
-interface Owned {
-  secret: string;
-  owner: string;
-  tenant?: string;
-  digest: Buffer;
-}
 
 function liveViews(root: string, environment: Environment): InstanceView[] {
   // The project is loaded again with layers required: --live runs real instances, which need every layer file.
@@ -191,51 +162,6 @@ function probe(
   } catch {
     return 'the probe printed no report';
   }
-}
-
-function judge(bundle: Bundle, report: ProbeReport | string, owned: Owned[]): InstanceView {
-  const view: InstanceView = {
-    instance: bundle.instance.id,
-    ok: false,
-    env: [],
-    files: [],
-    undeclared: [],
-    foreign: [],
-    hostReadable: [],
-  };
-  if (typeof report === 'string') return { ...view, error: report };
-  const declaredEnv = new Set([
-    ...RUN_BASELINE,
-    ...bundle.config.map((c) => c.key),
-    ...bundle.secrets.map((s) => s.fileEnv),
-  ]);
-  const declaredFiles = new Set(bundle.secrets.map((s) => s.name));
-  view.env = Object.keys(report.env).sort();
-  view.files = Object.keys(report.files).sort();
-  view.undeclared = [
-    ...view.env.filter((n) => !declaredEnv.has(n)),
-    ...view.files.filter((n) => !declaredFiles.has(n)).map((n) => `file ${n}`),
-  ];
-  // A value is foreign when it equals another tenant's per-tenant secret, or a secret this instance does not declare,
-  // even where it sits in one of this instance's own slots (a token copied into the wrong file is still a leak).
-  const me = bundle.instance;
-  const declared = new Set(bundle.secrets.map((s) => s.name));
-  const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
-  const notMine = owned.filter(
-    (o) => o.owner !== me.id && ((o.tenant !== undefined && o.tenant !== me.tenant) || !declared.has(o.secret)),
-  );
-  const seen = [
-    ...Object.entries(report.env).map(([n, d]) => [`env ${n}`, d] as const),
-    ...Object.entries(report.files).map(([n, d]) => [`file ${n}`, d] as const),
-  ];
-  for (const [seenAs, hex] of seen) {
-    const d = Buffer.from(hex, 'hex');
-    const other = notMine.find((o) => same(o.digest, d));
-    if (other) view.foreign.push({ seenAs, secret: other.secret, owner: other.owner });
-  }
-  view.hostReadable = report.reachable;
-  view.ok = view.undeclared.length === 0 && view.foreign.length === 0;
-  return view;
 }
 
 function text(statics: CheckResult, views: InstanceView[], live: boolean): string {
