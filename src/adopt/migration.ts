@@ -55,11 +55,6 @@ export function orderSteps(steps: readonly Step[]): Step[] {
   return [...steps].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 
-/** True when applying the plan would change nothing on disk. */
-export function isEmptyPlan(plan: MigrationPlan): boolean {
-  return plan.steps.length === 0;
-}
-
 /** A `.example` placeholder for a secret: a hint for a human, never a value. */
 export function secretPlaceholder(name: string): string {
   return `your_${name}\n`;
