@@ -1,61 +1,32 @@
 /**
- * `loadProject` for the start-up-critical path of `envplane run`. Parsing envplane.yaml means loading the YAML
- * parser and the schema library, about a third of run's own start-up; the normalized manifest is a pure function
- * of the manifest text, so it is cached per user (never in the project, where a commit could plant one) under a key
- * made of the manifest's bytes, its path and the envplane build. Layers are always read fresh.
+ * `loadProject` for the start-up-critical paths (`run`, `env`, `explain`). Parsing envplane.yaml means loading the
+ * YAML parser and the schema library, about a third of `run`'s own start-up; the normalized manifest is a pure
+ * function of the manifest text, so it is cached per user (never in the project, where a commit could plant one)
+ * under a key made of the manifest's bytes, its path and the envplane build. Layers are always read fresh, with
+ * the same reader and the same located errors as `loadProject`.
  *
- * Any doubt — no cache, another key, a missing layer, no home directory — takes the full `loadProject`, which is
- * also the one that reports every error with its location.
+ * Any doubt — no cache, another key, an unreadable entry, no home directory — takes the full `loadProject`.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { type DotenvEntry, parseDotenvEntries } from '../dotenv/index.ts';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { readTextIfExists } from '../io/read.ts';
 import type { Manifest } from '../manifest/types.ts';
-import { findEnvironment, listInstances } from '../resolve/instances.ts';
-import { allLayers } from '../resolve/layers.ts';
-import type { LoadOptions, Project } from './load.ts';
+import { readLayers } from './_layers.ts';
+import { findProjectRoot, type LoadOptions, MANIFEST_FILE, type Project } from './_root.ts';
 
-const MANIFEST_FILE = 'envplane.yaml';
 const FORMAT = 1;
 
 export async function loadProjectCached(options: LoadOptions & { environment: string }): Promise<Project> {
-  const fast = tryCached(options);
-  if (fast) return fast;
+  const root = findProjectRoot(options.dir ?? process.cwd());
+  const key = cacheKey(root);
+  const manifest = key === undefined ? undefined : recall(root, key);
+  if (manifest) return { root, manifest, layers: readLayers(root, manifest, options) };
   const { loadProject } = await import('./load.ts');
   const project = loadProject(options);
-  remember(project);
+  if (key !== undefined) remember(project, key);
   return project;
-}
-
-function tryCached(options: LoadOptions & { environment: string }): Project | undefined {
-  const root = nearestRoot(options.dir ?? process.cwd());
-  const key = root && cacheKey(root);
-  const manifest = root && key ? recall(root, key) : undefined;
-  if (!root || !manifest) return undefined;
-  const lookup = options.lookup ?? (process.env as Record<string, string | undefined>);
-  const layers: Record<string, DotenvEntry[] | undefined> = {};
-  const environment = findEnvironment(manifest, options.environment);
-  for (const ref of allLayers(manifest, listInstances(manifest), [environment])) {
-    const text = readTextIfExists(join(root, ref.path), ref.path);
-    if (text === undefined) return undefined; // the full loader reports it, located in the manifest
-    layers[ref.path] = parseDotenvEntries(text, { lookup, file: ref.path });
-  }
-  return { root, manifest, layers };
-}
-
-function nearestRoot(start: string): string | undefined {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    try {
-      if (statSync(join(dir, MANIFEST_FILE)).isFile()) return dir;
-    } catch {
-      // not here
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
 }
 
 /** sha-256 of the format, the envplane build (the running CLI file's size and mtime), the path and the bytes. */
@@ -90,9 +61,7 @@ function recall(root: string, key: string): Manifest | undefined {
   }
 }
 
-function remember(project: Project): void {
-  const key = cacheKey(project.root);
-  if (!key) return;
+function remember(project: Project, key: string): void {
   try {
     writeFileAtomic(cacheFile(project.root), JSON.stringify({ key, manifest: project.manifest }), {
       mode: 0o600,

@@ -9,13 +9,12 @@ import { appendAudit } from '../../audit/log.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { runChild, SignalRelay } from '../../io/child.ts';
 import { createSecretsDir, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
-import { loadProjectCached } from '../../project/load-cached.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
-import { findEnvironment, findInstance } from '../../resolve/instances.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { readSecretValue } from '../../stores/read.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
-import type { InstanceContext } from '../_context.ts';
+import { loadInstanceCached } from '../_context-cached.ts';
+import type { InstanceContext } from '../_instance.ts';
 import { style } from '../_style.ts';
 
 /** The environment of a `--pristine` child before the bundle is added. */
@@ -54,7 +53,7 @@ export default defineCommand({
       throw new EnvplaneError('usage', `--secrets must be "files" or "env", not "${mode}"`, {
         hint: 'files (the default) is the safe choice',
       });
-    const context = await loadRunContext(args);
+    const context = await loadInstanceCached(args);
     const bundle = resolveBundle(
       context.project.manifest,
       context.project.layers,
@@ -101,26 +100,6 @@ export default defineCommand({
     }
   },
 });
-
-/**
- * `loadInstance`, minus the static import of the YAML parser: run's start-up is its cost, so the manifest comes
- * from the per-user cache when it is unchanged (see project/load-cached.ts).
- */
-async function loadRunContext(args: {
-  dir?: string;
-  env?: string;
-  service?: string;
-  tenant?: string;
-}): Promise<InstanceContext> {
-  if (!args.env)
-    throw new EnvplaneError('usage', 'missing --env', { hint: 'name an environment, e.g. --env development' });
-  if (!args.service)
-    throw new EnvplaneError('usage', 'missing --service', { hint: 'name a service, e.g. --service backend' });
-  const project = await loadProjectCached({ ...(args.dir ? { dir: args.dir } : {}), environment: args.env });
-  const environment = findEnvironment(project.manifest, args.env);
-  const instance = findInstance(project.manifest, args.service, args.tenant);
-  return { project, environment, instance };
-}
 
 /** Everything after `--`: the child's argv, never parsed or joined into a shell line. */
 function childCommand(rawArgs: string[]): [string, ...string[]] {
