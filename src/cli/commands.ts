@@ -63,6 +63,12 @@ export const commands: Record<string, Entry> = {
     description: 'Create an environment’s secrets in Docker Swarm (values on stdin only)',
     load: () => import('./commands/push.ts').then((m) => m.default),
   },
-  init: { description: 'Create envplane.yaml: a new project, or --from-existing to describe the project as it is', load: () => import('./commands/init.ts').then((m) => m.default) },
-  migrate: { description: 'Move secrets out of a legacy .env file or out of config layers into the secret store', load: () => import('./commands/migrate.ts').then((m) => m.default) },
+  init: {
+    description: 'Create envplane.yaml: a new project, or --from-existing to describe the project as it is',
+    load: () => import('./commands/init.ts').then((m) => m.default),
+  },
+  migrate: {
+    description: 'Move secrets out of a legacy .env file or out of config layers into the secret store',
+    load: () => import('./commands/migrate.ts').then((m) => m.default),
+  },
 };

@@ -29,7 +29,12 @@ export interface WriteOptions {
   shownAs?: string;
 }
 
-const TEMP_MARK = '.envplane-tmp-';
+/** Every temp file envplane writes starts with this; the writer's pid follows, so only a dead writer's are removed. */
+export const TEMP_MARK = '.envplane-tmp-';
+
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_MARK);
+}
 
 export function writeFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): void {
   const mode = options.mode ?? 0o600;
@@ -37,7 +42,7 @@ export function writeFileAtomic(path: string, contents: string | Uint8Array, opt
   const dir = dirname(path);
   ensureDir(dir, options.dirMode ?? 0o700, shownAs);
   refuseSymlink(path, shownAs);
-  const temp = join(dir, `${TEMP_MARK}${basename(path)}.${randomBytes(6).toString('hex')}`);
+  const temp = join(dir, `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path)}`);
   // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
@@ -82,7 +87,11 @@ export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
   mkdirSync(dir, { recursive: true, mode });
 }
 
-/** Leftovers of a write that was killed before its rename; called by commands that write into `dir`. */
+/**
+ * Leftovers of writes that were killed before their rename; called by commands that write into `dir`. A temp file
+ * whose writer is still alive is an in-flight write of a concurrent command and stays; one without a readable pid
+ * (an older format) is removed once it is an hour old.
+ */
 export function removeStaleTemps(dir: string): number {
   let removed = 0;
   let names: string[];
@@ -91,12 +100,32 @@ export function removeStaleTemps(dir: string): number {
   } catch {
     return 0;
   }
-  for (const name of names)
-    if (name.startsWith(TEMP_MARK)) {
-      unlinkQuietly(join(dir, name));
-      removed++;
-    }
+  for (const name of names) {
+    if (!isTempName(name) || !isStale(join(dir, name), name)) continue;
+    unlinkQuietly(join(dir, name));
+    removed++;
+  }
   return removed;
+}
+
+function isStale(path: string, name: string): boolean {
+  const pid = Number(/^\d+/.exec(name.slice(TEMP_MARK.length))?.[0]);
+  if (Number.isInteger(pid) && pid > 0) return pid !== process.pid && !isAlive(pid);
+  try {
+    return Date.now() - lstatSync(path).mtimeMs > 3_600_000;
+  } catch {
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function refuseSymlink(path: string, shownAs: string): void {

@@ -1,4 +1,5 @@
 /** The facts `planSetup` needs, read from disk: what each path is, its mode and size, and the text of templates. */
+import { isTempName } from '../io/atomic.ts';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfExists } from '../io/read.ts';
@@ -37,7 +38,7 @@ function inspectPath(root: string, path: string): PathFact {
 export function hasStaleTemps(root: string, dirs: string[]): boolean {
   return dirs.some((dir) => {
     try {
-      return readdirSync(join(root, dir)).some((name) => name.startsWith('.envplane-tmp-'));
+      return readdirSync(join(root, dir)).some(isTempName);
     } catch {
       return false;
     }

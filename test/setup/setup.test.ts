@@ -240,13 +240,19 @@ describe('setup: hostile disks', () => {
     assert.deepEqual(readdirSync(elsewhere), []);
   });
 
-  it('removes temp files left by a killed run', () => {
+  it('removes temp files left by a killed run, and keeps those of a writer still running', () => {
     const dir = copyExample('four-planes');
-    writeFileSync(join(dir, 'secrets', '.envplane-tmp-secret_key.txt.abcdef'), 'half');
+    // A pid that has exited (the temp name carries its writer's pid), and one that is alive: this test process.
+    const dead = spawnSync('true').pid;
+    const stale = join(dir, 'secrets', `.envplane-tmp-${dead}-abcdef-secret_key.txt`);
+    const inFlight = join(dir, 'secrets', `.envplane-tmp-${process.pid}-123456-secret_key.txt`);
+    writeFileSync(stale, 'half');
+    writeFileSync(inFlight, 'being written');
     const r = runCli(['setup', '--json'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).removedTempFiles, 1);
-    assert.equal(existsSync(join(dir, 'secrets', '.envplane-tmp-secret_key.txt.abcdef')), false);
+    assert.equal(existsSync(stale), false);
+    assert.equal(existsSync(inFlight), true, 'an in-flight write of a live process was removed');
   });
 });
 
