@@ -15,6 +15,9 @@ type Suite = { name: string; run: () => Promise<Row[]> };
 const suites: Suite[] = [
   { name: 'parse', run: async () => [toRow(await (await import('./parse.ts')).benchParse())] },
   { name: 'startup', run: async () => (await import('./startup.ts')).benchStartup(repo) },
+  { name: 'run', run: async () => (await import('./run-cli.ts')).benchRun() },
+  { name: 'check', run: async () => (await import('./check.ts')).benchCheck() },
+  { name: 'scan', run: async () => (await import('./scan.ts')).benchScan() },
 ];
 
 /** The parse bench reports raw samples; turn them into a row with throughput. */
