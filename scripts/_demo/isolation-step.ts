@@ -19,6 +19,9 @@ export const isolationStep: Step = {
   async run(state, shell): Promise<Outcome> {
     if (!state.available.run)
       return { status: 'unavailable', detail: '`envplane run` not available yet; step not run' };
+    // envplane's own proof first (static rules, then a probe run as every instance), then the demo's services.
+    const verify = await verifyLive(state.available.verify === true, state.environment, shell);
+    if (verify.status === 'failed') return verify;
     const expect = expectations(state.project, state.environment);
     say(
       dim(
@@ -87,10 +90,21 @@ export const isolationStep: Step = {
     const granted = cells.filter((c) => c.verdict === 'granted').length;
     return {
       status: 'ok',
-      detail: `${reports.size} instances: ${granted} grants as files, ${blocked} cross-tenant probes blocked, no leak; ${scan.detail}`,
+      detail: `${verify.detail}; ${reports.size} instances: ${granted} grants as files, ${blocked} cross-tenant probes blocked, no leak; ${scan.detail}`,
     };
   },
 };
+
+async function verifyLive(
+  available: boolean,
+  environment: string,
+  shell: Parameters<Step['run']>[1],
+): Promise<Outcome> {
+  if (!available) return { status: 'unavailable', detail: '`envplane verify` not available yet' };
+  const r = await envplane(shell, ['verify', '--env', environment, '--live'], { lines: 20, tail: 1 });
+  if (r.code !== 0) return { status: 'failed', detail: `envplane verify --live failed (exit ${r.code})` };
+  return { status: 'ok', detail: 'envplane verify --live: isolation proven' };
+}
 
 async function scanBundle(available: boolean, shell: Parameters<Step['run']>[1]): Promise<Outcome> {
   if (!available)
