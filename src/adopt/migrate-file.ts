@@ -61,8 +61,15 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
   const grants: { uses: string[]; build: string[] } = { uses: [], build: [] };
   const secretDirs = new Set<string>();
 
+  const lowerSecrets = new Map(
+    Object.values(manifest.keys)
+      .filter((k) => k.plane === 'secret' || k.plane === 'build')
+      .map((k) => [k.name.toLowerCase(), k]),
+  );
+  const upperCase = secretsAreUpperCase(manifest);
+  const targetByKey = new Map(targetEntries.map((e) => [e.key, e]));
   for (const [key, entry] of lastEntries(input.entries)) {
-    const declared = declaredKey(manifest, key);
+    const declared = manifest.keys[key] ?? lowerSecrets.get(key.toLowerCase());
     const guess = classifyKey(key, entry.value);
     const plane: Plane = declared?.plane ?? input.answers?.[key] ?? guess.plane;
     const reason = declared
@@ -79,7 +86,8 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
         `${key}: its value uses \${…} interpolation; it is written as envplane reads it, without the shell`,
       );
     const from = { file: source, line: entry.line };
-    const name = declared?.name ?? (plane === 'secret' || plane === 'build' ? secretName(key, manifest) : key);
+    const name =
+      declared?.name ?? (plane === 'secret' || plane === 'build' ? (upperCase ? key : key.toLowerCase()) : key);
     const move: Move = { key, from, plane, name, to: '', status: 'moved', reason };
     if (declared?.perTenant) {
       moves.push({ ...move, to: source, status: 'kept', reason: `${name} has one value per tenant; move it by hand` });
@@ -123,7 +131,7 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
       (plane === 'build' ? grants.build : grants.uses).push(name);
     } else {
       move.to = target;
-      const existing = targetEntries.filter((e) => e.key === key).pop();
+      const existing = targetByKey.get(key);
       const effective = envSettings.get(key);
       if (existing && existing.value !== entry.value)
         throw conflict(key, source, entry.line, `${target}:${existing.line}`);
@@ -175,20 +183,11 @@ function lastEntries(entries: readonly DotenvEntry[]): Map<string, DotenvEntry> 
   return out;
 }
 
-/** The manifest's key for a variable: the same name, or a secret whose name differs only in case. */
-function declaredKey(manifest: Manifest, key: string): Key | undefined {
-  const exact = manifest.keys[key];
-  if (exact) return exact;
-  return Object.values(manifest.keys).find(
-    (k) => (k.plane === 'secret' || k.plane === 'build') && k.name.toLowerCase() === key.toLowerCase(),
-  );
-}
-
 /** New secrets follow the project's habit: lower-case file names (the first seed's) unless its secrets are upper-case. */
-function secretName(key: string, manifest: Manifest): string {
+function secretsAreUpperCase(manifest: Manifest): boolean {
   const secrets = Object.values(manifest.keys).filter((k) => k.plane === 'secret' || k.plane === 'build');
   const upper = secrets.filter((k) => k.name === k.name.toUpperCase()).length;
-  return secrets.length > 0 && upper * 2 > secrets.length ? key : key.toLowerCase();
+  return secrets.length > 0 && upper * 2 > secrets.length;
 }
 
 /**

@@ -148,25 +148,56 @@ export type ManifestEdit =
  */
 export function editManifest(text: string, edits: readonly ManifestEdit[], file = 'envplane.yaml'): string {
   parseManifest(text, file); // a broken manifest is reported where it is broken, before any edit
-  let out = text;
-  for (const edit of edits) out = applyEdit(out, edit, file);
+  let out = addKeys(
+    text,
+    edits.flatMap((e) => (e.kind === 'add-key' ? [e] : [])),
+    file,
+  );
+  for (const edit of coalesce(edits)) out = applyEdit(out, edit, file);
   parseManifest(out, file);
   return out;
+}
+
+/** One edit per list (all names for a service's `uses:` together), so a large migration parses the text a few times. */
+function coalesce(edits: readonly ManifestEdit[]): ManifestEdit[] {
+  const out = new Map<string, ManifestEdit>();
+  for (const edit of edits) {
+    if (edit.kind === 'add-key') continue;
+    const id =
+      edit.kind === 'add-layer' ? `${edit.kind}:${edit.environment}:${edit.path}` : `${edit.kind}:${edit.service}`;
+    const seen = out.get(id);
+    if (seen && 'names' in seen && 'names' in edit) seen.names = [...seen.names, ...edit.names];
+    else out.set(id, 'names' in edit ? { ...edit, names: [...edit.names] } : edit);
+  }
+  return [...out.values()];
+}
+
+/** Adds every key not yet declared, in one insertion at the end of `keys:`. */
+function addKeys(text: string, edits: readonly Extract<ManifestEdit, { kind: 'add-key' }>[], file: string): string {
+  if (edits.length === 0) return text;
+  const root = parseDocument(text).contents;
+  if (!isMap(root)) throw new EnvplaneError('input', 'the manifest is not a mapping', { location: { file, line: 1 } });
+  const keys = root.get('keys', true);
+  const seen = new Set<string>();
+  const entries: Entry[] = [];
+  for (const e of edits) {
+    if ((isMap(keys) && keys.has(e.name)) || seen.has(e.name)) continue;
+    seen.add(e.name);
+    entries.push([e.name, keyText(e.key), e.key.comment]);
+  }
+  if (entries.length === 0) return text;
+  if (isMap(keys)) return insertIntoMap(text, keys, entries);
+  const lines = ['keys:', ...entries.flatMap(([n, v, c]) => [...(c ? [`  # ${c}`] : []), `  ${plainScalar(n)}: ${v}`])];
+  if (keys === undefined) return `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${lines.join('\n')}\n`;
+  return replaceValueOf(text, root, 'keys', lines);
 }
 
 function applyEdit(text: string, edit: ManifestEdit, file: string): string {
   const root = parseDocument(text).contents;
   if (!isMap(root)) throw new EnvplaneError('input', 'the manifest is not a mapping', { location: { file, line: 1 } });
   switch (edit.kind) {
-    case 'add-key': {
-      const keys = root.get('keys', true);
-      if (isMap(keys) && keys.has(edit.name)) return text;
-      if (isMap(keys)) return insertIntoMap(text, keys, [edit.name, keyText(edit.key), edit.key.comment]);
-      const lines = ['keys:', ...(edit.key.comment ? [`  # ${edit.key.comment}`] : [])];
-      lines.push(`  ${plainScalar(edit.name)}: ${keyText(edit.key)}`);
-      if (keys === undefined) return `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${lines.join('\n')}\n`;
-      return replaceValueOf(text, root, 'keys', lines);
-    }
+    case 'add-key':
+      return addKeys(text, [edit], file);
     case 'add-uses':
     case 'add-build':
       return addToList(
@@ -198,7 +229,7 @@ function addToList(text: string, root: YAMLMap, at: string[], field: string, nam
   const missing = names.filter((n) => !present.has(n));
   if (missing.length === 0) return text;
   const flowList = `[${missing.map(plainScalar).join(', ')}]`;
-  if (list === undefined) return insertIntoMap(text, node, [field, flowList]);
+  if (list === undefined) return insertIntoMap(text, node, [[field, flowList]]);
   if (isScalar(list) && list.value === null) return splice(text, list.range![0], list.range![1], flowList);
   if (!isSeq(list)) throw new EnvplaneError('input', `${at.join('.')}.${field} is not a list`, { location: { file } });
   const last = list.items[list.items.length - 1] as Node | undefined;
@@ -213,18 +244,22 @@ function addToList(text: string, root: YAMLMap, at: string[], field: string, nam
 }
 
 /** Inserts a pair after the last pair of a block mapping, or at the end of a flow mapping. */
-function insertIntoMap(text: string, map: YAMLMap, [name, value, comment]: Entry): string {
+function insertIntoMap(text: string, map: YAMLMap, entries: readonly Entry[]): string {
   const pairs = map.items;
   const last = pairs[pairs.length - 1];
   const lastEnd = last ? ((last.value as Node | null)?.range?.[1] ?? (last.key as Node).range![1]) : undefined;
+  const flowPairs = entries.map(([name, value]) => `${plainScalar(name)}: ${value}`).join(', ');
   if (map.flow) {
-    if (lastEnd === undefined) return splice(text, map.range![0], map.range![1], `{ ${plainScalar(name)}: ${value} }`);
-    return splice(text, lastEnd, lastEnd, `, ${plainScalar(name)}: ${value}`);
+    if (lastEnd === undefined) return splice(text, map.range![0], map.range![1], `{ ${flowPairs} }`);
+    return splice(text, lastEnd, lastEnd, `, ${flowPairs}`);
   }
   const first = pairs[0]?.key as Node | undefined;
   const indent = ' '.repeat(first ? column(text, first.range![0]) : 2);
   const end = lineEnd(text, lastEnd ?? map.range![0]);
-  const lines = [...(comment ? [`${indent}# ${comment}`] : []), `${indent}${plainScalar(name)}: ${value}`];
+  const lines = entries.flatMap(([name, value, comment]) => [
+    ...(comment ? [`${indent}# ${comment}`] : []),
+    `${indent}${plainScalar(name)}: ${value}`,
+  ]);
   return splice(text, end, end, lines.map((l) => `\n${l}`).join(''));
 }
 

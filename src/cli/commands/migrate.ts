@@ -71,7 +71,8 @@ export default defineCommand({
           hint: `run \`envplane migrate --env ${envName}\` without a file: it moves the secrets out of every layer`,
         });
       const entries = parseDotenvEntries(text, { lookup: {}, file: source });
-      const interpolated = new Set(entries.filter((e) => usesInterpolation(text, source, e.line)).map((e) => e.key));
+      const interpolatedLines = interpolatedAt(text, source);
+      const interpolated = new Set(entries.filter((e) => interpolatedLines.has(e.line)).map((e) => e.key));
       const answers = await askDoubtful(entries, project.manifest.keys);
       plan = planFileMigration({
         manifest: project.manifest,
@@ -87,8 +88,13 @@ export default defineCommand({
       });
     } else {
       plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
+      const byFile = new Map<string, Set<number>>();
+      const linesOf = (file: string) => {
+        if (!byFile.has(file)) byFile.set(file, interpolatedAt(read(file) ?? '', file));
+        return byFile.get(file)!;
+      };
       for (const move of plan.moves)
-        if (move.status === 'moved' && usesInterpolation(read(move.from.file) ?? '', move.from.file, move.from.line))
+        if (move.status === 'moved' && linesOf(move.from.file).has(move.from.line))
           plan.warnings.push(
             `${move.key} (${move.from.file}:${move.from.line}) uses \${…} interpolation; it is stored as envplane reads it, without the shell`,
           );
@@ -112,11 +118,11 @@ export default defineCommand({
   },
 });
 
-/** Whether the assignment at `line` takes part of its value from a `${VAR}` lookup (compared with a probe value). */
-function usesInterpolation(text: string, file: string, line: number): boolean {
-  const plain = parseDotenvEntries(text, { lookup: {}, file }).find((e) => e.line === line);
-  const probed = parseDotenvEntries(text, { lookup: () => '\u0001', file }).find((e) => e.line === line);
-  return plain?.value !== probed?.value;
+/** The lines whose assignment takes part of its value from a `${VAR}` lookup (seen by parsing with a probe value). */
+function interpolatedAt(text: string, file: string): Set<number> {
+  const plain = parseDotenvEntries(text, { lookup: {}, file });
+  const probed = parseDotenvEntries(text, { lookup: () => '\u0001', file });
+  return new Set(plain.filter((e, i) => probed[i]?.value !== e.value).map((e) => e.line));
 }
 
 /** The file argument, relative to the project root; it must be inside the project. */
