@@ -18,7 +18,8 @@ const MAX_ALIASES = 100;
 export function parseComposeYaml(text: string, file: string): ComposeYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
-  const problem = doc.errors[0] ?? doc.warnings[0];
+  // Warnings (an unknown tag such as Compose's own `!reset`) do not stop the reading; errors do.
+  const problem = doc.errors[0];
   if (problem) {
     const at = lineCounter.linePos(problem.pos[0]);
     throw new EnvplaneError('input', `invalid YAML: ${problem.message.split('\n')[0]!.replace(/ at line .*$/, '')}`, {
