@@ -4,15 +4,17 @@
  * envplane's own loader: every key lands in exactly one plane with exactly its value, and no secret value is printed.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseManifest } from '../../src/manifest/parse.ts';
 import { loadProject } from '../../src/project/load.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
 import { storeLocation } from '../../src/resolve/secrets.ts';
 import { readSecretValue } from '../../src/stores/read.ts';
-import { hashTree, runCli } from '../_helpers.ts';
+import { CLI, hashTree, runCli } from '../_helpers.ts';
 import { assertNoSecretIn, expected, legacyProject, SECRET_KEYS } from './_fixtures.ts';
 
 describe('migrate <legacy file>', () => {
@@ -133,6 +135,32 @@ describe('migrate <legacy file>', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(seconds < 20, `took ${seconds.toFixed(1)} s`); // 1.5 s measured; minutes when it was quadratic
     assert.equal(readSecretValue(dir, { kind: 'file', path: 'secrets/service_1996_password.txt' }), 'p1996#x');
+  });
+
+  it('on a terminal, asks about the keys it cannot classify (util-linux `script` provides the terminal)', () => {
+    const dir = legacyProject();
+    writeFileSync(
+      join(dir, '.env.development'),
+      'CSRF_SALT=abc-value\nSENTRY_DSN=https://k@y/1\nAUTH_MODE=oidc\nPORT=1\n',
+    );
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} migrate .env.development --env dev --service app`;
+    // Two answers typed ahead; the third question meets the end of input and keeps its default (config).
+    const r = spawnSync('script', ['-qec', cli, '/dev/null'], {
+      cwd: dir,
+      input: 's\np\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(r.error, undefined, 'the `script` command (util-linux) is required');
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /Is CSRF_SALT a \[s\]ecret, \[c\]onfig or \[p\]ublic/);
+    const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    assert.equal(manifest.keys.csrf_salt?.plane, 'secret');
+    assert.equal(manifest.keys.SENTRY_DSN?.plane, 'public');
+    assert.equal(manifest.keys.AUTH_MODE?.plane, 'config');
+    assert.equal(manifest.keys.PORT?.plane, 'config');
+    assert.equal(readFileSync(join(dir, 'secrets', 'csrf_salt.txt'), 'utf8'), 'abc-value\n');
+    assert.ok(!r.stdout.includes('abc-value'));
   });
 
   it('a key whose value differs from the target layer is refused with its location, and nothing is written', () => {

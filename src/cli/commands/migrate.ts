@@ -155,12 +155,17 @@ async function askDoubtful(
     (k) => !(k in declared) && !classifyKey(k, entries.filter((e) => e.key === k).pop()?.value).certain,
   );
   if (doubtful.length === 0) return answers;
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  // Lines are pulled one by one, so answers typed ahead are not lost; at end of input the rest stay config.
+  const lines = rl[Symbol.asyncIterator]();
   try {
     for (const key of doubtful) {
-      const reply = (await rl.question(`Is ${key} a [s]ecret, [c]onfig or [p]ublic (browser) value? [c] `)).trim();
+      process.stdout.write(`Is ${key} a [s]ecret, [c]onfig or [p]ublic (browser) value? [c] `);
+      const next = await lines.next();
+      const reply = next.done ? '' : String(next.value).trim().toLowerCase();
       answers[key] = reply.startsWith('s') ? 'secret' : reply.startsWith('p') ? 'public' : 'config';
+      if (next.done) process.stdout.write('\n');
     }
   } finally {
     rl.close();
