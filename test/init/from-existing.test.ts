@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parseDotenvEntries } from '../../src/dotenv/index.ts';
 import { parseManifest } from '../../src/manifest/parse.ts';
 import type { Manifest } from '../../src/manifest/types.ts';
-import { readComposeFiles } from '../../src/project/compose.ts';
+import { type ComposeService, readComposeFiles } from '../../src/project/compose.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
 import { copyExample, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
@@ -30,6 +30,25 @@ function composeGrants(dir: string, files: string[]): Record<string, Set<string>
     if (service.builds) for (const b of service.buildSecrets) keys.add(`build:${b.source}`);
     out[service.name] = keys;
   }
+  return out;
+}
+
+/**
+ * What one Compose service receives: each variable with its final value (env files in order, then `environment:`),
+ * variables that point at a mounted secret as `file:<secret>`, each secret's target, and each build secret.
+ */
+function grantedValues(dir: string, service: ComposeService): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of service.envFiles)
+    for (const entry of parseDotenvEntries(readFileSync(join(dir, e.path), 'utf8'), { lookup: {} }))
+      out[entry.key] = entry.value;
+  const mounted = new Map(service.secrets.map((s) => [s.target, s.source]));
+  for (const v of service.environment)
+    out[v.key] = v.value !== undefined && mounted.has(v.value) ? `file:${mounted.get(v.value)}` : (v.value ?? '');
+  for (const s of service.secrets) out[`secret:${s.source}`] = s.target;
+  for (const b of service.buildSecrets) out[`build:${b.source}`] = '';
+  // A secret's `_FILE` variable is how envplane delivers every secret; the original sets it only where the app needs it.
+  for (const [key, value] of Object.entries(out)) if (value.startsWith('file:')) delete out[key];
   return out;
 }
 
@@ -112,6 +131,36 @@ describe('init --from-existing', () => {
           d.kind === 'over-grant' && d.service === 'frontend' && /browser service receives 7 non-public/.test(d.reason),
       ),
     );
+  });
+
+  it('`render compose` of the inferred manifest grants each service what the original Compose files grant, values included', () => {
+    const dir = copyExample('four-planes');
+    rmSync(join(dir, 'envplane.yaml'));
+    assert.equal(runCli(['init', '--from-existing'], { cwd: dir }).code, 0);
+    for (const [env, file, build] of [
+      ['development', 'docker-compose.yml', ['--build']],
+      ['production', 'docker-compose.prod.yml', []],
+    ] as const) {
+      const out = `rendered.${env}.yml`;
+      const r = runCli(['render', 'compose', '--env', env, '--mode', 'standalone', ...build, '-o', out], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const original = readComposeFiles(dir, [file]);
+      const rendered = readComposeFiles(dir, [out]);
+      assert.deepEqual(Object.keys(rendered.services).sort(), Object.keys(original.services).sort(), env);
+      for (const [name, service] of Object.entries(original.services)) {
+        const want = grantedValues(dir, service);
+        const got = grantedValues(dir, rendered.services[name]!);
+        assert.deepEqual(got, want, `${env} ${name}`);
+      }
+      // Secrets come from the same place: the same files, or the same external names.
+      for (const [name, secret] of Object.entries(original.secrets)) {
+        const twin = rendered.secrets[name];
+        if (!Object.values(original.services).some((s) => s.secrets.some((x) => x.source === name))) continue;
+        assert.ok(twin, `${env}: secret ${name} is rendered`);
+        assert.equal(twin.externalName ?? twin.name, secret.externalName ?? secret.name, name);
+        assert.equal(twin.path, secret.path, name);
+      }
+    }
   });
 
   it('on a Compose project with an override file, long secret syntax and environment lists, reports what differs', () => {
