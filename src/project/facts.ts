@@ -4,7 +4,17 @@
  * .example?): no value leaves this file.
  */
 import { createHash } from 'node:crypto';
-import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
 import { EnvplaneError } from '../errors.ts';
@@ -102,9 +112,12 @@ function secretFacts(project: Project, bundles: Bundle[], now: Date): Record<str
   for (const ref of refs) {
     const id = locationId(ref.location);
     if (facts[id]) continue;
-    const stat =
-      ref.location.kind === 'file' ? lstatSync(join(root, ref.location.path), { throwIfNoEntry: false }) : undefined;
-    const fact = describeSecret(project, ref.location, ref.name, stat, templates, sharedTemplate(project, ref));
+    const read =
+      ref.location.kind === 'file'
+        ? readStoreFile(root, ref.location.path)
+        : { value: readSecretValue(root, ref.location, project.layers) };
+    const stat = read.stat;
+    const fact = describeSecret(project, ref.location, ref.name, read, templates, sharedTemplate(project, ref));
     const age =
       secretAgeDays(state, ref.environment, ref.name, ref.tenant, now) ??
       (stat ? (now.getTime() - stat.mtimeMs) / 86_400_000 : undefined);
@@ -133,6 +146,51 @@ function sharedTemplate(
   return location.kind === 'file' ? `${location.path}.example` : undefined;
 }
 
+interface StoreRead {
+  /** Files store: the file's status, when it exists. */
+  stat?: Stats;
+  value?: string;
+}
+
+/**
+ * A files-store value by the rules of `readSecretValue` (no symbolic links, strict UTF-8, one trailing newline
+ * dropped, empty means missing) in one open, fstat and read: `check` reads every secret file of every environment.
+ * Anything unusual is handed to `readSecretValue`, which raises the located error.
+ */
+function readStoreFile(root: string, path: string): StoreRead {
+  let fd: number;
+  try {
+    fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
+    return { value: readSecretValue(root, { kind: 'file', path }) };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { stat, value: readSecretValue(root, { kind: 'file', path }) };
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    let text: string;
+    try {
+      text = strictUtf8.decode(bytes.subarray(0, filled));
+    } catch {
+      return { stat, value: readSecretValue(root, { kind: 'file', path }) };
+    }
+    const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+    return value === '' ? { stat } : { stat, value };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** `.example` templates, each looked up and read once (tenants of a per-tenant secret share one). */
 function templateReader(root: string): (path: string) => { exists: boolean; value?: string } {
   const cache = new Map<string, { exists: boolean; value?: string }>();
@@ -153,13 +211,11 @@ function describeSecret(
   project: Project,
   location: SecretLocation,
   name: string,
-  stat: Stats | undefined,
+  { stat, value }: StoreRead,
   templates: ReturnType<typeof templateReader>,
   sharedTemplate?: string,
 ): SecretFact {
-  const { root, manifest } = project;
-  const missingFile = location.kind === 'file' && stat === undefined;
-  const value = missingFile ? undefined : readSecretValue(root, location, project.layers);
+  const { manifest } = project;
   const fact: SecretFact = {
     exists: location.kind === 'file' ? stat !== undefined : value !== undefined,
     length: value?.length ?? 0,

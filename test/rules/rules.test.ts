@@ -3,7 +3,7 @@
  * baseline passes every rule (first test), so each trigger is the one edit the test makes.
  */
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runRules } from '../../src/rules/index.ts';
@@ -81,6 +81,12 @@ describe('secret-missing', () => {
   test('an empty file is missing too', () => {
     const [p] = of(check(project({ 'secrets/db_password.txt': '\n' })), 'secret-missing');
     assert.match(p!.message, /secrets\/db_password\.txt is empty/);
+  });
+  test('a secret file that is a symbolic link is refused with its path, not followed', () => {
+    const dir = project();
+    rmSync(join(dir, 'secrets/db_password.txt'));
+    symlinkSync('/etc/hostname', join(dir, 'secrets/db_password.txt'));
+    assert.throws(() => check(dir), /secret file secrets\/db_password\.txt is a symbolic link/);
   });
   test('an optional build secret may be absent', () => {
     assert.deepEqual(of(check(project()), 'secret-missing'), []);
