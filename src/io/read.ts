@@ -1,17 +1,30 @@
 /** Reading project files: absent files are data (undefined), other failures are located errors. */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { EnvplaneError } from '../errors.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads UTF-8 text; invalid UTF-8 is an error (a silent U+FFFD would change a value that Compose reads). */
-export function readTextIfExists(absolutePath: string, shownAs: string): string | undefined {
+/**
+ * Reads UTF-8 text; invalid UTF-8 is an error (a silent U+FFFD would change a value that Compose reads).
+ * `noFollow` refuses a symbolic link in the same system call that opens the file, so it cannot be swapped in
+ * between a check and the read (secret files).
+ */
+export function readTextIfExists(
+  absolutePath: string,
+  shownAs: string,
+  options: { noFollow?: boolean; label?: string } = {},
+): string | undefined {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(absolutePath);
+    bytes = options.noFollow ? readNoFollow(absolutePath) : readFileSync(absolutePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP')
+      throw new EnvplaneError('input', `${options.label ?? 'file'} ${shownAs} is a symbolic link`, {
+        location: { file: shownAs },
+        hint: 'secret files must be regular files inside the project; replace the link with the file',
+      });
     if (code === 'EISDIR')
       throw new EnvplaneError('input', `${shownAs} is a directory, not a file`, {
         location: { file: shownAs },
@@ -52,4 +65,13 @@ function firstInvalidLine(bytes: Buffer): number {
     }
   }
   return line;
+}
+
+function readNoFollow(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,7 +2,6 @@
  * Reading one secret value at the edge that delivers it. A files-store value drops exactly one trailing newline
  * (`echo value > secrets/x.txt` writes one) and an empty file counts as missing.
  */
-import { lstatSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { readTextIfExists } from '../io/read.ts';
@@ -22,17 +21,7 @@ export function readSecretValue(root: string, location: SecretLocation, layers: 
         throw new EnvplaneError('input', `secret path ${JSON.stringify(location.path)} leaves the project`, {
           hint: 'secret names, tenants and store patterns may not contain ".." or absolute paths',
         });
-      const path = join(root, location.path);
-      try {
-        if (lstatSync(path).isSymbolicLink())
-          throw new EnvplaneError('input', `secret file ${location.path} is a symbolic link`, {
-            location: { file: location.path },
-            hint: 'secret files must be regular files inside the project; replace the link with the file',
-          });
-      } catch (error) {
-        if (error instanceof EnvplaneError) throw error;
-      }
-      const text = readTextIfExists(path, location.path);
+      const text = readTextIfExists(join(root, location.path), location.path, { noFollow: true, label: 'secret file' });
       if (text === undefined) return undefined;
       const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
       return value === '' ? undefined : value;
