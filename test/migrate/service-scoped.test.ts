@@ -61,6 +61,15 @@ describe('migrate --env development (secrets in layer files)', () => {
     // The committed templates lose the secret lines too, so `cp .env.etl.example .env.etl.x` cannot bring them back.
     assert.equal(readFileSync(join(dir, '.env.etl.example'), 'utf8'), 'CLIENT_NAME=Client\n');
     assert.ok(existsSync(join(dir, 'secrets', 'wex', 'JIRA_TOKEN.txt.example')));
+
+    // The audit log names what was written, never a value.
+    const audit = readFileSync(join(dir, '.envplane', 'audit.log'), 'utf8');
+    const entry = JSON.parse(audit.trim().split('\n').pop()!);
+    assert.equal(entry.command, 'migrate');
+    assert.equal(entry.action, 'write');
+    assert.equal(entry.environment, 'development');
+    assert.ok(entry.secrets.includes('wex/JIRA_TOKEN') && entry.secrets.includes('POSTGRES_PASSWORD'));
+    for (const value of SECRET_VALUES) assert.ok(!audit.includes(value), value);
   });
 
   it('`envplane run` gives every instance the same variables and secret file contents before and after', () => {

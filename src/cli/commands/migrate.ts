@@ -16,6 +16,8 @@ import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
 import { applyJournaled, finishInterrupted, JOURNAL } from './_migrate-apply.ts';
+import { appendAudit } from '../../audit/log.ts';
+import { withLock } from '../../io/lock.ts';
 
 export default defineCommand({
   meta: {
@@ -46,77 +48,120 @@ export default defineCommand({
   },
   async run({ args }) {
     const root = findProjectRoot(args.dir ?? process.cwd());
-    const resumed = args['dry-run'] ? undefined : finishInterrupted(root);
     const envName = required(args.env, 'env', 'name the environment to migrate into, e.g. --env development');
-    const project = loadProject({ dir: root, lookup: {}, environment: envName, requireLayers: false });
-    const environment = findEnvironment(project.manifest, envName);
-    const read = (path: string) => readTextIfExists(join(root, path), path);
-    const manifestText = read(MANIFEST_FILE) ?? '';
-    const removeOld = args['remove-old'] === true;
-
-    let plan: MigrationPlan;
-    if (args.file !== undefined && args.file !== '') {
-      const source = projectPath(root, args.file);
-      const text = read(source);
-      if (text === undefined && resumed !== undefined) {
-        // The interrupted run was this one and it removed the file as its last step: the job is done.
-        process.stdout.write(`finished an interrupted migration (${resumed} steps); ${source} is migrated\n`);
-        return;
-      }
-      if (text === undefined)
-        throw new EnvplaneError('usage', `${source} does not exist`, { hint: 'name the legacy env file to migrate' });
-      const layered = project.manifest.environments.some((e) => e.config.includes(source));
-      if (layered || Object.values(project.manifest.services).some((s) => s.config.includes(source)))
-        throw new EnvplaneError('usage', `${source} is a config layer of ${MANIFEST_FILE}`, {
-          hint: `run \`envplane migrate --env ${envName}\` without a file: it moves the secrets out of every layer`,
-        });
-      const entries = parseDotenvEntries(text, { lookup: {}, file: source });
-      const interpolatedLines = interpolatedAt(text, source);
-      const interpolated = new Set(entries.filter((e) => interpolatedLines.has(e.line)).map((e) => e.key));
-      const answers = await askDoubtful(entries, project.manifest.keys);
-      plan = planFileMigration({
-        manifest: project.manifest,
-        manifestText,
-        environment,
-        ...(args.service ? { service: args.service } : {}),
-        source,
-        entries,
-        interpolated,
-        removeOld,
-        answers,
-        read,
-      });
-    } else {
-      plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
-      const byFile = new Map<string, Set<number>>();
-      const linesOf = (file: string) => {
-        if (!byFile.has(file)) byFile.set(file, interpolatedAt(read(file) ?? '', file));
-        return byFile.get(file)!;
-      };
-      for (const move of plan.moves)
-        if (move.status === 'moved' && linesOf(move.from.file).has(move.from.line))
-          plan.warnings.push(
-            `${move.key} (${move.from.file}:${move.from.line}) uses \${…} interpolation; it is stored as envplane reads it, without the shell`,
-          );
-    }
-    if (args['dry-run'] && existsSync(join(root, JOURNAL)))
-      plan.warnings.push(`an interrupted migration is pending (${JOURNAL}); a run without --dry-run finishes it first`);
-    const live = plan.manifestEdits.filter((e) => editChanges(e, project.manifest));
-    if (live.length > 0) {
-      const next = editManifest(manifestText, live, MANIFEST_FILE);
-      if (next !== manifestText)
-        plan.steps = orderSteps([
-          ...plan.steps,
-          { op: 'write', kind: 'manifest', path: MANIFEST_FILE, contents: next },
-        ]);
-    }
     const dryRun = args['dry-run'] === true;
-    if (!dryRun && plan.steps.length > 0) applyJournaled(root, plan.steps);
+    const source = args.file !== undefined && args.file !== '' ? projectPath(root, args.file) : undefined;
+    // Questions come first, outside the project lock: a person may take a while to answer.
+    const answers = source === undefined ? {} : await askDoubtful(root, source);
+    const options: RunOptions = {
+      envName,
+      dryRun,
+      removeOld: args['remove-old'] === true,
+      answers,
+      ...(source !== undefined ? { source } : {}),
+      ...(args.service ? { service: args.service } : {}),
+    };
+    // Planned once without the lock, so a dry run, a refusal or nothing to do leave the disk exactly as it was; then
+    // planned again and applied under the lock, so two concurrent runs cannot interleave.
+    const pending = existsSync(join(root, JOURNAL));
+    let outcome = pending && !dryRun ? undefined : migrateOnce(root, options, false);
+    if (!dryRun && (outcome === undefined || ('plan' in outcome && outcome.plan.steps.length > 0)))
+      outcome = withLock(root, () => migrateOnce(root, options, true));
+    if (outcome === undefined) return;
+    if ('finished' in outcome) {
+      process.stdout.write(
+        `finished an interrupted migration (${outcome.resumed} steps); ${outcome.finished} is migrated\n`,
+      );
+      return;
+    }
+    const { plan, resumed } = outcome;
     process.stdout.write(
       args.json ? `${JSON.stringify(planJson(plan, dryRun, resumed), null, 2)}\n` : planText(plan, dryRun, resumed),
     );
   },
 });
+
+interface RunOptions {
+  envName: string;
+  source?: string;
+  service?: string;
+  dryRun: boolean;
+  removeOld: boolean;
+  answers: Record<string, Plane>;
+}
+
+type Outcome = { plan: MigrationPlan; resumed: number | undefined } | { finished: string; resumed: number };
+
+/** Plan; when `apply`, first finish an interrupted run, then apply the plan (journaled) and audit it. */
+function migrateOnce(root: string, options: RunOptions, apply: boolean): Outcome {
+  const resumed = apply ? finishInterrupted(root) : undefined;
+  const project = loadProject({ dir: root, lookup: {}, environment: options.envName, requireLayers: false });
+  const environment = findEnvironment(project.manifest, options.envName);
+  const read = (path: string) => readTextIfExists(join(root, path), path);
+  const manifestText = read(MANIFEST_FILE) ?? '';
+  const { removeOld, source } = options;
+
+  let plan: MigrationPlan;
+  if (source !== undefined) {
+    const text = read(source);
+    // The interrupted run was this one and it removed the file as its last step: the job is done.
+    if (text === undefined && resumed !== undefined) return { finished: source, resumed };
+    if (text === undefined)
+      throw new EnvplaneError('usage', `${source} does not exist`, { hint: 'name the legacy env file to migrate' });
+    const layered = project.manifest.environments.some((e) => e.config.includes(source));
+    if (layered || Object.values(project.manifest.services).some((s) => s.config.includes(source)))
+      throw new EnvplaneError('usage', `${source} is a config layer of ${MANIFEST_FILE}`, {
+        hint: `run \`envplane migrate --env ${options.envName}\` without a file: it moves the secrets out of every layer`,
+      });
+    const entries = parseDotenvEntries(text, { lookup: {}, file: source });
+    const interpolatedLines = interpolatedAt(text, source);
+    const interpolated = new Set(entries.filter((e) => interpolatedLines.has(e.line)).map((e) => e.key));
+    plan = planFileMigration({
+      manifest: project.manifest,
+      manifestText,
+      environment,
+      ...(options.service !== undefined ? { service: options.service } : {}),
+      source,
+      entries,
+      interpolated,
+      removeOld,
+      answers: options.answers,
+      read,
+    });
+  } else {
+    plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
+    const byFile = new Map<string, Set<number>>();
+    const linesOf = (file: string) => {
+      if (!byFile.has(file)) byFile.set(file, interpolatedAt(read(file) ?? '', file));
+      return byFile.get(file)!;
+    };
+    for (const move of plan.moves)
+      if (move.status === 'moved' && linesOf(move.from.file).has(move.from.line))
+        plan.warnings.push(
+          `${move.key} (${move.from.file}:${move.from.line}) uses \${…} interpolation; it is stored as envplane reads it, without the shell`,
+        );
+  }
+  if (!apply && existsSync(join(root, JOURNAL)))
+    plan.warnings.push(`an interrupted migration is pending (${JOURNAL}); a run without --dry-run finishes it first`);
+  const live = plan.manifestEdits.filter((e) => editChanges(e, project.manifest));
+  if (live.length > 0) {
+    const next = editManifest(manifestText, live, MANIFEST_FILE);
+    if (next !== manifestText)
+      plan.steps = orderSteps([...plan.steps, { op: 'write', kind: 'manifest', path: MANIFEST_FILE, contents: next }]);
+  }
+  if (apply && plan.steps.length > 0) {
+    applyJournaled(root, plan.steps);
+    const written = plan.moves.filter((m) => m.status === 'moved' && (m.plane === 'secret' || m.plane === 'build'));
+    if (written.length > 0)
+      appendAudit(root, {
+        command: 'migrate',
+        action: 'write',
+        environment: environment.name,
+        secrets: [...new Set(written.map((m) => (m.tenant ? `${m.tenant}/${m.name}` : m.name)))],
+      });
+  }
+  return { plan, resumed };
+}
 
 /** The lines whose assignment takes part of its value from a `${VAR}` lookup (seen by parsing with a probe value). */
 function interpolatedAt(text: string, file: string): Set<number> {
@@ -145,14 +190,19 @@ function editChanges(
 }
 
 /** On a terminal, asks about keys the classifier could not decide; elsewhere they stay config (with a warning). */
-async function askDoubtful(
-  entries: readonly { key: string; value: string }[],
-  declared: Record<string, unknown>,
-): Promise<Record<string, Plane>> {
+async function askDoubtful(root: string, source: string): Promise<Record<string, Plane>> {
   const answers: Record<string, Plane> = {};
   if (!process.stdin.isTTY || !process.stdout.isTTY) return answers;
+  const text = readTextIfExists(join(root, source), source);
+  if (text === undefined) return answers;
+  const declared = loadProject({ dir: root, lookup: {}, requireLayers: false }).manifest.keys;
+  const entries = parseDotenvEntries(text, { lookup: {}, file: source });
+  const lower = new Set(Object.keys(declared).map((k) => k.toLowerCase()));
   const doubtful = [...new Set(entries.map((e) => e.key))].filter(
-    (k) => !(k in declared) && !classifyKey(k, entries.filter((e) => e.key === k).pop()?.value).certain,
+    (k) =>
+      !(k in declared) &&
+      !lower.has(k.toLowerCase()) &&
+      !classifyKey(k, entries.filter((e) => e.key === k).pop()?.value).certain,
   );
   if (doubtful.length === 0) return answers;
   const { createInterface } = await import('node:readline');
