@@ -10,7 +10,7 @@ import { type LayerSet, resolveBundle } from '../resolve/bundle.ts';
 import { instanceOf } from '../resolve/instances.ts';
 import { envFileRole } from './_file-roles.ts';
 import type { ComposeModel, ComposeService } from './compose-model.ts';
-import { instanceFor } from './infer.ts';
+import { instanceFor } from './_instances.ts';
 
 export interface GrantDifference {
   environment: string;

@@ -4,37 +4,20 @@
  * tenants, which service receives which key, and each key's plane. Every decision carries its reason. Faithful on
  * purpose: a service is granted what the project grants it today, and `grants.ts` says where that is too much. Pure.
  */
-import type { EnvironmentDraft, KeyDraft, ServiceDraft, StoreDraft } from '../manifest/write.ts';
+import type { EnvironmentDraft, KeyDraft, ServiceDraft } from '../manifest/write.ts';
 import type { Plane } from '../manifest/types.ts';
-import { type Classification, classifyKey } from './classify.ts';
 import { environmentAliases } from './scaffold.ts';
 import { type EnvFileRole, envFileRole } from './_file-roles.ts';
+import { collectKeys } from './_infer-keys.ts';
+import { instanceFor, type InstanceOf, matchesLayer, templateTenant } from './_instances.ts';
 import { composeStacks } from './_stacks.ts';
-import type { ComposeModel, ComposeService } from './compose-model.ts';
+import { storeOf } from './_store-of.ts';
 import type { Decision, ExistingProject, Inference } from './inference.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const BROWSER_NAME = /(^|-)(front|frontend|web|www|ui|client|spa|site)(-|$)/;
 const ENV_ORDER = ['development', 'test', 'staging', 'production'];
-
-interface KeyFacts {
-  plane: Plane;
-  reason: string;
-  where?: string;
-  perTenant: boolean;
-  /** Seen in a layer that is not a tenant's (so it cannot be per tenant). */
-  shared: boolean;
-  fileEnv?: string;
-  defaults: Set<string>;
-  inLayer: boolean;
-}
-
-/** A Compose service as an envplane instance: `etl-wex` reading `.env.etl.wex` is `etl` for tenant `wex`. */
-interface InstanceOf {
-  service: string;
-  tenant?: string;
-}
 
 export function inferManifest(project: ExistingProject): Inference {
   const decisions: Decision[] = [];
@@ -61,96 +44,7 @@ export function inferManifest(project: ExistingProject): Inference {
       tenantsOf.set(role.service, (tenantsOf.get(role.service) ?? new Set()).add(role.tenant));
   const allTenants = [...new Set([...tenantsOf.values()].flatMap((t) => [...t]))].sort();
 
-  const keys = new Map<string, KeyFacts>();
-  const setKey = (name: string, facts: Omit<KeyFacts, 'perTenant' | 'shared' | 'defaults' | 'inLayer'>) => {
-    if (keys.has(name)) return keys.get(name)!;
-    const k: KeyFacts = { ...facts, perTenant: false, shared: false, defaults: new Set(), inLayer: false };
-    keys.set(name, k);
-    return k;
-  };
-
-  // 1. Build secrets and runtime secrets that Compose mounts.
-  for (const [env, stack] of stacks)
-    for (const service of Object.values(stack.services)) {
-      for (const b of service.buildSecrets)
-        setKey(b.source, {
-          plane: 'build',
-          reason: `a BuildKit secret of ${service.name} (${env})`,
-          where: `${b.file}:${b.line}`,
-        });
-      for (const s of service.secrets) {
-        const existing = keys.get(s.source);
-        if (existing?.plane === 'build') {
-          existing.plane = 'secret';
-          warnings.push(`${s.source} is both a build secret and a runtime secret; declared as a runtime secret`);
-        }
-        setKey(s.source, {
-          plane: 'secret',
-          reason: `mounted as a Compose secret by ${service.name}`,
-          where: `${s.file}:${s.line}`,
-        });
-      }
-    }
-  // 2. Files in secrets/: names only.
-  for (const path of project.secretFiles) {
-    const m = /^secrets\/(?:([^/]+)\/)?([^/]+?)\.txt(\.example)?$/.exec(path);
-    if (!m) continue;
-    const [, tenant, name] = m;
-    const k = setKey(name!, { plane: 'secret', reason: `a secret file in secrets/`, where: path });
-    if (tenant && allTenants.includes(tenant)) k.perTenant = true;
-  }
-  // 3. Keys set in env files.
-  for (const file of project.envFiles) {
-    const role = roles.get(file.path)!;
-    for (const entry of file.entries) {
-      const k =
-        keys.get(entry.key) ??
-        setKey(entry.key, { ...planeOf(classifyKey(entry.key, entry.value)), where: `${file.path}:${entry.line}` });
-      k.inLayer = true;
-      if (role.kind === 'tenant') k.perTenant = true;
-      else k.shared = true;
-    }
-  }
-  // 4. `environment:` of Compose services: file pointers, literal defaults, `${VAR}` references.
-  const pointers = new Map<string, Set<string>>();
-  for (const stack of stacks.values())
-    for (const service of Object.values(stack.services))
-      for (const v of service.environment) {
-        const pointer = v.value?.startsWith('/run/secrets/') ? v.value.slice('/run/secrets/'.length) : undefined;
-        const target = pointer && service.secrets.find((s) => s.target === v.value)?.source;
-        if (target && keys.get(target)?.plane === 'secret') {
-          pointers.set(target, (pointers.get(target) ?? new Set()).add(v.key));
-          continue;
-        }
-        const literal = v.value !== undefined && !v.value.includes('$') ? v.value : undefined;
-        const k =
-          keys.get(v.key) ?? setKey(v.key, { ...planeOf(classifyKey(v.key, literal)), where: `${v.file}:${v.line}` });
-        if (literal !== undefined) k.defaults.add(literal);
-        if (v.value === undefined || v.value.includes('$'))
-          decisions.push({
-            subject: v.key,
-            decision: 'value left to Compose',
-            reason: `${service.name} takes it from the shell or .env through interpolation`,
-            where: `${v.file}:${v.line}`,
-          });
-        if (literal !== undefined && k.plane === 'secret')
-          warnings.push(
-            `${v.key} is written in plain text under environment: of ${service.name} (${v.file}:${v.line})`,
-          );
-      }
-  // One variable names a secret's file in the manifest: the one Compose uses (the default when several do).
-  for (const [target, names] of pointers) {
-    const fallback = defaultFileEnv(target);
-    const chosen = names.has(fallback) ? fallback : [...names][0]!;
-    if (chosen !== fallback) keys.get(target)!.fileEnv = chosen;
-    if (names.size > 1)
-      warnings.push(
-        `${target}'s file is named by ${[...names].join(' and ')}; the manifest uses ${chosen} for every service`,
-      );
-  }
-  // 5. Keys named only by `.example` templates.
-  for (const example of project.exampleFiles)
-    for (const key of example.keys) setKey(key, { ...planeOf(classifyKey(key)), where: example.path });
+  const keys = collectKeys(project, stacks, roles, allTenants, decisions, warnings);
 
   // Environments: layers and stores.
   const envDrafts: Record<string, EnvironmentDraft> = {};
@@ -376,15 +270,6 @@ export function inferManifest(project: ExistingProject): Inference {
   };
 }
 
-function planeOf(c: Classification): { plane: Plane; reason: string } {
-  return { plane: c.plane, reason: c.certain ? c.reason : `${c.reason}; kept as config — check it` };
-}
-
-function defaultFileEnv(name: string): string {
-  return `${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_FILE`;
-}
-
-/** Config and public keys first, then secrets, then build secrets; first-seen order within each. */
 function orderKeys(names: string[], drafts: Record<string, KeyDraft>): string[] {
   const order: Plane[] = ['config', 'public', 'secret', 'build'];
   return [...names].sort((a, b) => order.indexOf(drafts[a]!.plane) - order.indexOf(drafts[b]!.plane));
@@ -399,13 +284,6 @@ function layerRank(role: EnvFileRole): number {
   return role.kind === 'dotenv' ? 0 : role.kind === 'shared' ? 1 : 2;
 }
 
-/** Whether a layer template (`.env.etl.{tenant}`) names `path`. */
-function matchesLayer(template: string, path: string): boolean {
-  if (!template.includes('{tenant}')) return template === path;
-  const [head, tail] = template.split('{tenant}') as [string, string];
-  return path.startsWith(head) && path.endsWith(tail) && path.length > head.length + tail.length;
-}
-
 function commonPrefix(lists: string[][]): string[] {
   if (lists.length === 0) return [];
   const out: string[] = [];
@@ -414,59 +292,4 @@ function commonPrefix(lists: string[][]): string[] {
     if (item === undefined || !lists.every((l) => l[i] === item)) return out;
     out.push(item);
   }
-}
-
-/** `etl-wex` with env file `.env.etl.wex` → etl@wex; anything else is its own service. */
-export function instanceFor(service: ComposeService, roles: Map<string, EnvFileRole>): InstanceOf {
-  for (const e of service.envFiles) {
-    const role = roles.get(e.path) ?? envFileRole(e.path);
-    if (role.kind === 'tenant' && service.name.startsWith(role.service))
-      return { service: role.service, tenant: role.tenant };
-  }
-  return { service: service.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-') };
-}
-
-function templateTenant(path: string, instance: InstanceOf): string {
-  if (!instance.tenant) return path;
-  const suffix = `.${instance.tenant}`;
-  return path.endsWith(suffix) ? `${path.slice(0, -suffix.length)}.{tenant}` : path;
-}
-
-/** The store Compose's top-level secrets describe: external names with a common prefix, or files in one folder. */
-function storeOf(env: string, stack: ComposeModel, warnings: string[]): StoreDraft {
-  const used = new Set(
-    Object.values(stack.services).flatMap((s) => [...s.secrets, ...s.buildSecrets].map((x) => x.source)),
-  );
-  const secrets = Object.values(stack.secrets).filter((s) => used.has(s.name));
-  const external = secrets.filter((s) => s.external);
-  if (external.length > 0 && external.length === secrets.length) {
-    const prefixes = new Set(
-      external.map((s) => {
-        const name = s.externalName ?? s.name;
-        return name.endsWith(s.name) ? name.slice(0, name.length - s.name.length) : '';
-      }),
-    );
-    if (prefixes.size > 1)
-      warnings.push(`${env}: external secret names do not share one prefix; check the store's pattern`);
-    return { store: 'external', prefix: [...prefixes][0] ?? '' };
-  }
-  if (external.length > 0)
-    warnings.push(`${env}: some secrets are external and some are files; declared as a files store`);
-  const dirs = secrets.flatMap((s) => (s.path ? [s.path.slice(0, Math.max(0, s.path.lastIndexOf('/'))) || '.'] : []));
-  const dir = mostCommon(dirs) ?? 'secrets';
-  for (const s of secrets) {
-    if (s.path && s.path !== `${dir}/${s.name}.txt`)
-      warnings.push(`${s.name}: Compose reads it from ${s.path}; envplane's files store expects ${dir}/${s.name}.txt`);
-    if (s.environment)
-      warnings.push(
-        `${s.name}: Compose reads it from the variable ${s.environment}; envplane's files store expects ${dir}/${s.name}.txt`,
-      );
-  }
-  return { store: 'files', dir };
-}
-
-function mostCommon(items: string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
