@@ -23,6 +23,10 @@ import {
   storedValue,
 } from './migration.ts';
 
+/** What the manifest accepts (see manifest/normalize.ts): variable names for config, file-safe names for secrets. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
 export interface FileMigrationInput {
   manifest: Manifest;
   manifestText: string;
@@ -50,6 +54,10 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
   const edits: ManifestEdit[] = [];
   const service = grantee(manifest, input.service, warnings);
   const target = configTarget(manifest, environment, source);
+  if (target === source)
+    throw new EnvplaneError('usage', `${source} is where ${environment.name}'s config would go`, {
+      hint: `rename it (e.g. to ${source}.legacy) and migrate that file, so the old and the new config do not mix`,
+    });
   if (!manifest.environments.find((e) => e.name === environment.name)?.config.includes(target))
     edits.push({ kind: 'add-layer', environment: environment.name, path: target });
   const targetEntries = parseLayer(input.read(target));
@@ -89,6 +97,12 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
     const name =
       declared?.name ?? (plane === 'secret' || plane === 'build' ? (upperCase ? key : key.toLowerCase()) : key);
     const move: Move = { key, from, plane, name, to: '', status: 'moved', reason };
+    const valid = plane === 'secret' || plane === 'build' ? SECRET_NAME.test(name) : ENV_NAME.test(name);
+    if (!declared && !valid) {
+      moves.push({ ...move, to: source, status: 'kept', reason: `"${name}" is not a valid ${plane} key name` });
+      warnings.push(`${key} stays in ${source}: "${name}" cannot be declared (letters, digits and _ only)`);
+      continue;
+    }
     if (declared?.perTenant) {
       moves.push({ ...move, to: source, status: 'kept', reason: `${name} has one value per tenant; move it by hand` });
       warnings.push(`${key}: ${name} is per tenant, so a single value cannot be migrated; it stays in ${source}`);

@@ -15,7 +15,7 @@ import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
 import { storeLocation } from '../../src/resolve/secrets.ts';
 import { readSecretValue } from '../../src/stores/read.ts';
 import { CLI, hashTree, runCli } from '../_helpers.ts';
-import { assertNoSecretIn, expected, legacyProject, SECRET_KEYS } from './_fixtures.ts';
+import { assertNoSecretIn, expected, legacyProject, MANIFEST, SECRET_KEYS } from './_fixtures.ts';
 
 describe('migrate <legacy file>', () => {
   it('the fixture is what it claims: 40 keys of mixed kinds', () => {
@@ -188,6 +188,29 @@ describe('migrate <legacy file>', () => {
     const noEnv = runCli(['migrate', '.env.development'], { cwd: dir });
     assert.equal(noEnv.code, 2);
     assert.match(noEnv.stderr, /missing --env/);
+  });
+
+  it('keeps keys whose names cannot be declared, and refuses a legacy file that is the config target itself', () => {
+    const dir = legacyProject();
+    writeFileSync(join(dir, '.env.development'), 'my.setting=1\nGOOD=2\n');
+    const r = runCli(['migrate', '.env.development', '--env', 'dev', '--service', 'app', '--remove-old'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /my\.setting stays in \.env\.development/);
+    assert.match(r.stdout, /\.env\.development is not removed: 1 key\(s\) stayed in it/);
+    assert.ok(existsSync(join(dir, '.env.development')));
+    assert.equal(loadProject({ dir, lookup: {} }).manifest.keys.GOOD?.plane, 'config');
+
+    const other = legacyProject();
+    writeFileSync(
+      join(other, 'envplane.yaml'),
+      MANIFEST.replace('config: [config/common.env, config/dev.env]', 'config: []'),
+    );
+    writeFileSync(join(other, 'config', 'dev.env'), 'A=1\n');
+    const before = hashTree(other);
+    const refused = runCli(['migrate', 'config/dev.env', '--env', 'dev'], { cwd: other });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /config\/dev\.env is where development's config would go/);
+    assert.deepEqual(hashTree(other), before);
   });
 
   it('the layer-file form of a legacy file is refused with a pointer to the layer migration', () => {

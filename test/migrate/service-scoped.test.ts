@@ -4,10 +4,10 @@
  * every instance (every tenant) resolves to the same config values and the same secret values as before.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { copyExample, hashTree, runCli } from '../_helpers.ts';
+import { copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
 import { receivedValues } from './_fixtures.ts';
 
 const SECRET_VALUES = [
@@ -139,6 +139,21 @@ describe('migrate --env development (secrets in layer files)', () => {
     assert.match(r.stdout, /dry run, nothing written/);
     assert.match(r.stdout, /JIRA_TOKEN +secret → secrets\/acme\/JIRA_TOKEN\.txt/);
     assert.deepEqual(hashTree(dir), before);
+  });
+
+  it('refuses to write through a symbolic link, before anything is written', () => {
+    const dir = copyExample('service-scoped');
+    const outside = tempDir('envplane-outside-');
+    renameSync(join(dir, '.env.etl.wex'), join(outside, 'wex.env'));
+    symlinkSync(join(outside, 'wex.env'), join(dir, '.env.etl.wex'));
+    const before = hashTree(dir);
+    const outsideBefore = hashTree(outside);
+    const r = runCli(['migrate', '--env', 'dev'], { cwd: dir });
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /symbolic link \.env\.etl\.wex/);
+    assert.deepEqual(hashTree(dir), before);
+    assert.deepEqual(hashTree(outside), outsideBefore);
+    assert.ok(!existsSync(join(dir, '.envplane', 'migrate.json')));
   });
 
   it('refuses, writing nothing, when a store file already holds another value', () => {

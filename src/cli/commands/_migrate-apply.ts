@@ -32,6 +32,8 @@ export function finishInterrupted(root: string): number | undefined {
 /** Journals the steps, applies them in order, then drops the journal. */
 export function applyJournaled(root: string, steps: readonly Step[]): void {
   const journal: Journal = { version: 1, steps: [...steps] };
+  // Every path is checked before the journal exists: a symbolic link is a clean refusal, not a half-applied journal.
+  for (const step of steps) refuseLinksOnPath(root, step.path);
   refuseLinksOnPath(root, JOURNAL);
   writeFileAtomic(join(root, JOURNAL), `${JSON.stringify(journal)}\n`, {
     mode: 0o600,

@@ -18,6 +18,7 @@ import { style } from '../_style.ts';
 import { applyJournaled, finishInterrupted, JOURNAL } from './_migrate-apply.ts';
 import { appendAudit } from '../../audit/log.ts';
 import { withLock } from '../../io/lock.ts';
+import { refuseLinksOnPath } from '../../stores/files.ts';
 
 export default defineCommand({
   meta: {
@@ -149,6 +150,8 @@ function migrateOnce(root: string, options: RunOptions, apply: boolean): Outcome
     if (next !== manifestText)
       plan.steps = orderSteps([...plan.steps, { op: 'write', kind: 'manifest', path: MANIFEST_FILE, contents: next }]);
   }
+  // A symbolic link on any path is refused while planning, before the lock or the journal touch the disk.
+  for (const step of plan.steps) refuseLinksOnPath(root, step.path);
   if (apply && plan.steps.length > 0) {
     applyJournaled(root, plan.steps);
     const written = plan.moves.filter((m) => m.status === 'moved' && (m.plane === 'secret' || m.plane === 'build'));
