@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { median, type Row, timeCommands } from './_measure.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(repo, 'dist', 'cli.mjs');
+const cli = join(repo, 'dist', 'cli.cjs');
 const TENANTS = Array.from({ length: 20 }, (_, i) => `t${i}`);
 const ENVIRONMENTS = ['development', 'staging', 'production'];
 const RUNS = 5;

@@ -41,7 +41,7 @@ export async function benchRun(): Promise<Row[]> {
         name: 'envplane run',
         argv: [
           node,
-          join(REPO, 'dist', 'cli.mjs'),
+          join(REPO, 'dist', 'cli.cjs'),
           'run',
           '--env',
           'development',

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { median, type Row, timeCommands } from './_measure.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(REPO, 'dist', 'cli.mjs');
+const CLI = join(REPO, 'dist', 'cli.cjs');
 
 const FILES = 64;
 const FILE_BYTES = 3.3e6;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { timeCommands, type Row } from './_measure.ts';
 
 export async function benchStartup(repo: string, runs = 20): Promise<Row[]> {
-  const cli = join(repo, 'dist', 'cli.mjs');
+  const cli = join(repo, 'dist', 'cli.cjs');
   const cwd = join(repo, 'examples', 'four-planes');
   const [node, env] = timeCommands(
     [

@@ -1,18 +1,42 @@
-// Bundles the CLI, the library and the runtime (`envplane/runtime`) with esbuild.
-// Commands are split into lazy chunks so that `envplane <cmd>` only loads what <cmd> needs: start-up time is a feature.
-// dist/ is not wiped first (a test or a second build may be running from it); stale chunks are removed afterwards.
+// Builds dist/ with esbuild: the CLI, the library and the runtime (`envplane/runtime`).
+//
+// The CLI is CommonJS, one bundle for `main` and one per command, which `main` requires only when that command
+// runs. CommonJS because Node 20's ES module loader costs several milliseconds of start-up on its own (it reads
+// files through the stream stack), and start-up time is a feature. A bundle per command duplicates shared code on
+// disk, never in memory: only one command loads per process.
+//
+// dist/ is not wiped first (a test or a second build may be running from it); stale files are removed afterwards.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const result = await build({
-  entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts', runtime: 'src/runtime/index.ts' },
+const commands = readdirSync('src/cli/commands')
+  .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3));
+
+/**
+ * In the registry, `import('./commands/<name>.ts').then((m) => m.default)` becomes a `require` of that command's
+ * own bundle: a dynamic `import()` would go through the ES module loader this build avoids.
+ */
+const lazyCommands = {
+  name: 'lazy-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /src[\\/]cli[\\/]commands\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const pattern = /import\('\.\/commands\/([\w-]+)\.ts'\)\.then\(\(m\) => m\.default\)/g;
+      const contents = source.replace(pattern, "Promise.resolve(require('./commands/$1.cjs').default)");
+      const found = [...source.matchAll(pattern)].length;
+      if (found !== commands.length)
+        throw new Error(`commands.ts registers ${found} commands, src/cli/commands has ${commands.length}`);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+const common = {
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minifySyntax: true,
@@ -20,13 +44,38 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+};
+
+const cli = await build({
+  ...common,
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    ...Object.fromEntries(commands.map((c) => [`commands/${c}`, `src/cli/commands/${c}.ts`])),
+  },
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  plugins: [lazyCommands],
+  // `import.meta.url` has no CommonJS twin; the bundle's own file URL is what source code means by it.
+  define: { 'import.meta.url': '__envplaneFileUrl' },
+  banner: { js: "#!/usr/bin/env node\nconst __envplaneFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+const lib = await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', runtime: 'src/runtime/index.ts' },
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   // yaml ships CommonJS for Node; its `require('process')` needs a real require inside an ES module bundle.
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __envplaneRequire } from 'node:module';\nconst require = __envplaneRequire(import.meta.url);",
+    js: "import { createRequire as __envplaneRequire } from 'node:module';\nconst require = __envplaneRequire(import.meta.url);",
   },
 });
 
-const fresh = new Set(Object.keys(result.metafile.outputs).map((p) => relative('dist', p)));
+const fresh = new Set(
+  [...Object.keys(cli.metafile.outputs), ...Object.keys(lib.metafile.outputs)].map((p) => relative('dist', p)),
+);
 for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true })) {
   if (!entry.isFile()) continue;
   const rel = relative('dist', join(entry.parentPath ?? entry.path, entry.name));

@@ -17,7 +17,7 @@ import { bold, dim, green, availableCommands, heading, red, say, type Shell, yel
 import { type DemoState, type Outcome, type StepStatus, steps } from './_demo/steps.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(REPO, 'dist', 'cli.mjs');
+const CLI = join(REPO, 'dist', 'cli.cjs');
 const EXAMPLE = join(REPO, 'examples', 'service-scoped');
 const DEADLINE_MS = 120_000;
 const COMMANDS = ['check', 'explain', 'migrate', 'setup', 'rotate', 'render', 'run', 'verify', 'scan'] as const;

@@ -16,8 +16,16 @@ export interface ErrorLocation {
   column?: number;
 }
 
+/** Marks envplane's errors across bundles: each CLI command is its own bundle with its own copy of this class. */
+const BRAND = Symbol.for('envplane.EnvplaneError');
+
 export class EnvplaneError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   override name = 'EnvplaneError';
+  readonly [BRAND] = true;
   readonly kind: ErrorKind;
   readonly location?: ErrorLocation;
   readonly hint?: string;

@@ -1,6 +1,6 @@
 /**
  * Shared test tools: run the built CLI as a user would, copy an example into a fresh temporary folder, hash a tree
- * to prove that nothing changed. Tests run the bundled `dist/cli.mjs` (npm test builds first).
+ * to prove that nothing changed. Tests run the bundled `dist/cli.cjs` (npm test builds first).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(REPO, 'dist', 'cli.mjs');
+export const CLI = join(REPO, 'dist', 'cli.cjs');
 /** Shared reference data lives beside the checkout, never inside it. */
 export const SHARED = resolve(REPO, '..', 'shared');
 

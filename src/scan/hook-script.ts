@@ -14,7 +14,7 @@ export const CHAINED_SUFFIX = '.before-envplane';
 export interface HookPlan {
   /** Project folder relative to the repository top ('' when they are the same). */
   projectFromTop: string;
-  /** Absolute path of the CLI that installs the hook (dist/cli.mjs). */
+  /** Absolute path of the CLI that installs the hook (dist/cli.cjs). */
   cliPath: string;
   /** Absolute path of the node running it, for shells whose PATH has no node (GUI git clients). */
   nodePath: string;

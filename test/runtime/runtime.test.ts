@@ -59,7 +59,6 @@ describe('Secret', () => {
       String(secret),
       `${secret}`,
       `x${secret}`,
-      // biome-ignore lint/style/useTemplate: string concatenation is one of the ways a value leaks
       'x' + secret,
       JSON.stringify({ secret }),
       JSON.stringify(secret),

@@ -35,7 +35,7 @@ function runHook(top: string, path = minimalPath()) {
 }
 
 test('prefers the project’s own node_modules/.bin/envplane, passing the project folder', () => {
-  const top = repoWithHook('/nonexistent/cli.mjs', "apps/it's here");
+  const top = repoWithHook('/nonexistent/cli.cjs', "apps/it's here");
   const bin = join(top, "apps/it's here/node_modules/.bin");
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'envplane'), '#!/bin/sh\necho "local envplane: $*"\nexit 0\n');
@@ -46,13 +46,13 @@ test('prefers the project’s own node_modules/.bin/envplane, passing the projec
 });
 
 test('with no envplane anywhere the hook refuses the commit and says why', () => {
-  const r = runHook(repoWithHook('/nonexistent/cli.mjs'));
+  const r = runHook(repoWithHook('/nonexistent/cli.cjs'));
   assert.equal(r.code, 1);
   assert.match(r.out, /envplane is not installed/);
 });
 
 test('falls back to the installing CLI, run with node even when PATH has none', () => {
-  const top = repoWithHook(join(top0(), 'cli.mjs'));
+  const top = repoWithHook(join(top0(), 'cli.cjs'));
   const path = minimalPath();
   assert.notEqual(spawnSync('/bin/sh', ['-c', 'command -v node'], { env: { PATH: path } }).status, 0);
   const r = runHook(top, path);
@@ -64,7 +64,7 @@ let fakeCliDir: string | undefined;
 function top0(): string {
   if (!fakeCliDir) {
     fakeCliDir = tempDir('envplane-fakecli-');
-    writeFileSync(join(fakeCliDir, 'cli.mjs'), "console.log('cli ran: ' + process.argv.slice(2).join(' '));\n");
+    writeFileSync(join(fakeCliDir, 'cli.cjs'), "console.log('cli ran: ' + process.argv.slice(2).join(' '));\n");
   }
   return fakeCliDir;
 }

@@ -3,6 +3,7 @@ import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, Provenance, SecretLocation } from '../../resolve/types.ts';
 import { dirArg, envArg, instanceArgs, jsonArg } from '../_args.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
+import { writeStdout } from '../_output.ts';
 import { style } from '../_style.ts';
 
 export default defineCommand({
@@ -14,7 +15,7 @@ export default defineCommand({
   async run({ args }) {
     const { project, environment, instance } = await loadInstanceCached(args);
     const bundle = resolveBundle(project.manifest, project.layers, environment, instance);
-    process.stdout.write(args.json ? `${JSON.stringify(bundleJson(bundle), null, 2)}\n` : bundleText(bundle));
+    writeStdout(args.json ? `${JSON.stringify(bundleJson(bundle), null, 2)}\n` : bundleText(bundle));
   },
 });
 

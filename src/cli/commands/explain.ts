@@ -4,6 +4,7 @@ import { explainKey, type Explanation } from '../../resolve/explain.ts';
 import { dirArg, envArg, instanceArgs, jsonArg } from '../_args.ts';
 import { required } from '../_instance.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
+import { writeStdout } from '../_output.ts';
 import { style } from '../_style.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
 
@@ -24,7 +25,7 @@ export default defineCommand({
     if (!project.manifest.keys[keyName] && !inLayers)
       throw new EnvplaneError('usage', `unknown key "${keyName}"`, { hint: unknownHint(keyName, known, 'keys') });
     const explanation = explainKey(project.manifest, project.layers, environment, instance, keyName);
-    process.stdout.write(args.json ? `${JSON.stringify(explanation, null, 2)}\n` : explainText(explanation));
+    writeStdout(args.json ? `${JSON.stringify(explanation, null, 2)}\n` : explainText(explanation));
   },
 });
 
