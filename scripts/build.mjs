@@ -8,27 +8,53 @@
 // dist/ is not wiped first (a test or a second build may be running from it); stale files are removed afterwards.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const commands = readdirSync('src/cli/commands')
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .map((f) => f.slice(0, -3));
 
+/** Local dynamic imports anywhere in src/: each target becomes its own bundle, so that lazy code stays lazy. */
+const DYNAMIC = /import\('(\.{1,2}\/[^']+)\.ts'\)/g;
+const lazyTargets = new Map(); // absolute source path → bundle name
+for (const entry of readdirSync('src', { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+  const file = join(entry.parentPath, entry.name);
+  if (file === join('src', 'cli', 'commands.ts')) continue;
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(DYNAMIC)) {
+    const target = resolve(dirname(file), `${spec}.ts`);
+    lazyTargets.set(target, `_lazy-${relative('src', target).slice(0, -3).replaceAll(sep, '-')}`);
+  }
+}
+
 /**
- * In the registry, `import('./commands/<name>.ts').then((m) => m.default)` becomes a `require` of that command's
- * own bundle: a dynamic `import()` would go through the ES module loader this build avoids.
+ * CommonJS has no code splitting, and a dynamic `import()` of a file would go through the ES module loader that
+ * this build avoids. So, in source text: the registry's `import('./commands/<name>.ts').then((m) => m.default)`
+ * becomes a `require` of that command's bundle, and every other local `import('./x.ts')` a `require` of x's own
+ * bundle. All of them sit in dist/commands/, so the relative path is the same from every bundle that asks.
  */
-const lazyCommands = {
-  name: 'lazy-commands',
+const lazyRequires = {
+  name: 'lazy-requires',
   setup(b) {
-    b.onResolve({ filter: /^\.\/commands\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-    b.onLoad({ filter: /src[\\/]cli[\\/]commands\.ts$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(commands\/)?[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const pattern = /import\('\.\/commands\/([\w-]+)\.ts'\)\.then\(\(m\) => m\.default\)/g;
-      const contents = source.replace(pattern, "Promise.resolve(require('./commands/$1.cjs').default)");
-      const found = [...source.matchAll(pattern)].length;
-      if (found !== commands.length)
-        throw new Error(`commands.ts registers ${found} commands, src/cli/commands has ${commands.length}`);
+      if (args.path.endsWith(join('src', 'cli', 'commands.ts'))) {
+        const pattern = /import\('\.\/commands\/([\w-]+)\.ts'\)\.then\(\(m\) => m\.default\)/g;
+        const found = [...source.matchAll(pattern)].length;
+        if (found !== commands.length)
+          throw new Error(`commands.ts registers ${found} commands, src/cli/commands has ${commands.length}`);
+        // main.cjs is one level above the command bundles.
+        return {
+          contents: source.replace(pattern, "Promise.resolve(require('./commands/$1.cjs').default)"),
+          loader: 'ts',
+        };
+      }
+      if (!DYNAMIC.test(source)) return undefined;
+      const contents = source.replace(DYNAMIC, (_, spec) => {
+        const name = lazyTargets.get(resolve(dirname(args.path), `${spec}.ts`));
+        return `Promise.resolve(require('./${name}.cjs'))`;
+      });
       return { contents, loader: 'ts' };
     });
   },
@@ -51,10 +77,11 @@ const cli = await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
     ...Object.fromEntries(commands.map((c) => [`commands/${c}`, `src/cli/commands/${c}.ts`])),
+    ...Object.fromEntries([...lazyTargets].map(([path, name]) => [`commands/${name}`, path])),
   },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [lazyCommands],
+  plugins: [lazyRequires],
   // `import.meta.url` has no CommonJS twin; the bundle's own file URL is what source code means by it.
   define: { 'import.meta.url': '__envplaneFileUrl' },
   banner: { js: "#!/usr/bin/env node\nconst __envplaneFileUrl = require('node:url').pathToFileURL(__filename).href;" },
