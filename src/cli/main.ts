@@ -85,6 +85,16 @@ Exit codes: 0 ok, 1 problems found or the operation failed, 2 usage or input err
 `;
 }
 
+// Node's own report of an uncaught error prints its message and a source excerpt, either of which may quote input;
+// every error leaves through reportError instead.
+const debugFlag = process.argv.includes('--debug');
+const fatal = (error: unknown) => {
+  process.exitCode = reportError(error, debugFlag) || EXIT.problems;
+  process.exit();
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -25,6 +25,8 @@ export interface ChildSpec {
   env: Record<string, string>;
   /** One filter per stream; when absent the child inherits our stdout/stderr (a TTY stays a TTY). */
   filter?: () => OutputFilter;
+  /** Called once the child exists, while it starts: work that must not delay its start (the audit line). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -80,6 +82,8 @@ export function runChild(spec: ChildSpec, relay: SignalRelay): Promise<number> {
       stdio: spec.filter ? ['inherit', 'pipe', 'pipe'] : 'inherit',
     });
     relay.attach(child);
+    const onSpawn = spec.onSpawn;
+    if (onSpawn) child.once('spawn', () => onSpawn(child));
     const flushed: Promise<void>[] = [];
     if (spec.filter && child.stdout && child.stderr) {
       flushed.push(relayOutput(child.stdout, process.stdout, spec.filter()));

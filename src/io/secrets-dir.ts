@@ -5,14 +5,13 @@
  * A crash of envplane itself (SIGKILL, power loss) cannot run any cleanup, so each directory carries the pid that
  * made it, and the next `run` removes directories whose owner is gone.
  */
-import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   closeSync,
   constants,
   fchmodSync,
   lstatSync,
-  mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   rmSync,
@@ -47,10 +46,10 @@ export function secretsBase(): string {
 
 export function createSecretsDir(base = secretsBase()): SecretsDir {
   removeOrphans(base);
-  const path = join(base, `${PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
-  // mkdir fails if the name exists, so nobody can have prepared it for us; the mode is set again below because the
+  // mkdtemp picks an unpredictable suffix (from the OS, without loading node:crypto) and creates the directory 0700,
+  // failing if the name exists, so nobody can have prepared it for us; the mode is set again below because the
   // umask may have narrowed or (with a default ACL) the filesystem may have widened it.
-  mkdirSync(path, { mode: 0o700 });
+  const path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
   const dirFd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     fchmodSync(dirFd, 0o700);

@@ -5,7 +5,7 @@
  * here, never put on a command line, never printed; the directory is removed however the child ends.
  */
 import { defineCommand } from 'citty';
-import { appendAudit } from '../../audit/log.ts';
+import type { ChildProcess } from 'node:child_process';
 import { EnvplaneError } from '../../errors.ts';
 import { runChild, SignalRelay } from '../../io/child.ts';
 import { createSecretsDir, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
@@ -62,14 +62,30 @@ export default defineCommand({
     );
     const values = readBundleSecrets(context, bundle, 'envplane run');
     if (mode === 'env') refuseSharedNames(bundle, values);
-    if (values.length > 0)
-      appendAudit(context.project.root, {
-        command: 'run',
-        action: 'deliver',
-        environment: bundle.environment,
-        instance: bundle.instance.id,
-        secrets: values.map((v) => auditName(v.ref)),
-      });
+    // The audit line is written while the child starts, not before: the lock, the user lookup, the hash chain
+    // (node:crypto) and the fsync would otherwise add their milliseconds to every start. It stays fail-closed: if the
+    // line cannot be written, the child is stopped and run fails, so no unaudited run completes.
+    let audited: Promise<unknown> = Promise.resolve(undefined);
+    const audit = (child: ChildProcess) => {
+      if (values.length === 0) return;
+      audited = import('../../audit/log.ts')
+        .then(({ appendAudit }) =>
+          appendAudit(context.project.root, {
+            command: 'run',
+            action: 'deliver',
+            environment: bundle.environment,
+            instance: bundle.instance.id,
+            secrets: values.map((v) => auditName(v.ref)),
+          }),
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            child.kill('SIGTERM');
+            return error ?? new Error('audit failed');
+          },
+        );
+    };
     if (mode === 'env' && values.length > 0)
       process.stderr.write(
         `${style.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
@@ -92,7 +108,23 @@ export default defineCommand({
       }
       const secrets = values.map((v) => ({ name: v.ref.name, value: v.value }));
       const filter = args.redact ? await redactorFactory(secrets) : undefined;
-      return await runChild({ command, args: commandArgs, env, ...(filter ? { filter } : {}) }, relay);
+      const code = await runChild(
+        { command, args: commandArgs, env, onSpawn: audit, ...(filter ? { filter } : {}) },
+        relay,
+      );
+      const failure = await audited;
+      if (failure !== undefined) {
+        const reason =
+          failure instanceof EnvplaneError ? failure.message : ((failure as NodeJS.ErrnoException).code ?? 'error');
+        throw new EnvplaneError(
+          'failure',
+          `the audit line could not be written, so the command was stopped: ${reason}`,
+          {
+            hint: 'check that .envplane/ is writable and not locked by another envplane',
+          },
+        );
+      }
+      return code;
     } finally {
       removeDir();
       process.off('exit', removeDir);
