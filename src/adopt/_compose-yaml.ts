@@ -3,9 +3,10 @@
  * anchors and `<<` merge keys (Compose accepts them), so merges are on, with a small alias budget; custom tags and
  * duplicate keys are errors. Pure: the caller reads the file.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { EnvplaneError } from '../errors.ts';
-import { escapePointer } from '../manifest/_yaml.ts';
+import { escapePointer } from '../manifest/_pointer.ts';
+import { nodePositions } from '../manifest/_yaml.ts';
 
 export interface ComposeYaml {
   data: unknown;
@@ -28,31 +29,7 @@ export function parseComposeYaml(text: string, file: string): ComposeYaml {
     });
   }
   const lines: Record<string, number> = {};
-  const lineOf = (node: unknown): number | undefined => {
-    const range = (node as Node | null | undefined)?.range;
-    return range ? lineCounter.linePos(range[0]).line : undefined;
-  };
-  const walk = (node: unknown, pointer: string): void => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const child = `${pointer}/${escapePointer(key)}`;
-        const line = lineOf(pair.key) ?? lineOf(pair.value);
-        if (line !== undefined) lines[child] = line;
-        walk(pair.value, child);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const child = `${pointer}/${i}`;
-        const line = lineOf(item);
-        if (line !== undefined) lines[child] = line;
-        walk(item, child);
-      });
-    }
-  };
-  lines[''] = lineOf(doc.contents) ?? 1;
-  walk(doc.contents, '');
+  for (const [pointer, at] of Object.entries(nodePositions(doc, lineCounter))) lines[pointer] = at.line;
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });

@@ -3,7 +3,7 @@
  * The manifest is untrusted input: core schema only (no custom tags, no merge keys), a small alias budget,
  * duplicate keys rejected.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { EnvplaneError } from '../errors.ts';
 import { escapePointer } from './_pointer.ts';
 import type { Position } from './types.ts';
@@ -36,34 +36,7 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
       hint: yamlHint(problem.code),
     });
   }
-  const positions: Record<string, Position> = {};
-  const pos = (node: Node | null | undefined): Position | undefined => {
-    if (!node?.range) return undefined;
-    const at = lineCounter.linePos(node.range[0]);
-    return { line: at.line, column: at.col };
-  };
-  const walk = (node: unknown, pointer: string): void => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const child = `${pointer}/${escapePointer(key)}`;
-        const at = pos(pair.key as Node) ?? pos(pair.value as Node);
-        if (at) positions[child] = at;
-        walk(pair.value, child);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const child = `${pointer}/${i}`;
-        const at = pos(item as Node);
-        if (at) positions[child] = at;
-        walk(item, child);
-      });
-    }
-  };
-  const root = pos(doc.contents as Node);
-  positions[''] = root ?? { line: 1, column: 1 };
-  walk(doc.contents, '');
+  const positions = nodePositions(doc, lineCounter);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -74,6 +47,39 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
     });
   }
   return { data, positions };
+}
+
+/** JSON pointer → position of every node: of the key for a map entry, of the item for a sequence entry. */
+export function nodePositions(doc: Document, lineCounter: LineCounter): Record<string, Position> {
+  const positions: Record<string, Position> = {};
+  const pos = (node: unknown): Position | undefined => {
+    const range = (node as Node | null | undefined)?.range;
+    if (!range) return undefined;
+    const at = lineCounter.linePos(range[0]);
+    return { line: at.line, column: at.col };
+  };
+  const walk = (node: unknown, pointer: string): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child = `${pointer}/${escapePointer(key)}`;
+        const at = pos(pair.key) ?? pos(pair.value);
+        if (at) positions[child] = at;
+        walk(pair.value, child);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = `${pointer}/${i}`;
+        const at = pos(item);
+        if (at) positions[child] = at;
+        walk(item, child);
+      });
+    }
+  };
+  positions[''] = pos(doc.contents) ?? { line: 1, column: 1 };
+  walk(doc.contents, '');
+  return positions;
 }
 
 function firstLine(message: string): string {
