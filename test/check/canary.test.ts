@@ -6,11 +6,16 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { count } from '../_counts.ts';
 import { copyExample, runCli } from '../_helpers.ts';
 
 const CANARY = 'sk-CANARY7f3e9a1b5c2d8e4f6a0b3c7d9e1f5a2b';
 
 function assertClean(label: string, r: { stdout: string; stderr: string }): void {
+  const hit = [CANARY, Buffer.from(CANARY).toString('base64'), CANARY.slice(3)].some(
+    (form) => r.stdout.includes(form) || r.stderr.includes(form),
+  );
+  count('canary', 1, hit ? 1 : 0, 'check/verify');
   for (const form of [CANARY, Buffer.from(CANARY).toString('base64'), CANARY.slice(3)]) {
     assert.ok(!r.stdout.includes(form), `${label}: stdout holds the canary`);
     assert.ok(!r.stderr.includes(form), `${label}: stderr holds the canary`);

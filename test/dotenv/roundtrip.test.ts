@@ -15,6 +15,7 @@ import {
   serializeDotenvReport,
 } from '../../src/dotenv/index.ts';
 import { EnvplaneError } from '../../src/errors.ts';
+import { counted } from '../_counts.ts';
 
 const NUM_RUNS = process.env.ENVPLANE_DEEP ? 1_000_000 : 10_000;
 
@@ -56,11 +57,13 @@ const plain = (v: Record<string, string>) => Object.fromEntries(Object.entries(v
 
 describe('dotenv: serialize round trip (property)', () => {
   it(`parseDotenv(serializeDotenv(v)) deep-equals v (${NUM_RUNS} runs)`, () => {
-    fc.assert(
-      fc.property(values, (v) => {
-        assert.deepStrictEqual(parseDotenv(serializeDotenv(v)), plain(v));
-      }),
-      { numRuns: NUM_RUNS },
+    counted('roundtrip', NUM_RUNS, 'dotenv serialize', () =>
+      fc.assert(
+        fc.property(values, (v) => {
+          assert.deepStrictEqual(parseDotenv(serializeDotenv(v)), plain(v));
+        }),
+        { numRuns: NUM_RUNS },
+      ),
     );
   });
 

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hashTree, runCli, tempDir } from '../_helpers.ts';
+import { counted } from '../_counts.ts';
 
 const CANARY = 'cAnArY-7f3e9b1d-value';
 
@@ -431,15 +432,17 @@ describe('hostile input catalogue', () => {
   it(`has at least 50 cases (${cases.length})`, () => assert.ok(cases.length >= 50));
 
   for (const c of cases)
-    it(c.name, () => {
-      const dir = writeProject(c);
-      const before = hashTree(dir);
-      const r = runCli(c.args ?? ['env', '--env', 'dev', '--service', 'api'], { cwd: dir });
-      assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
-      assert.match(r.stderr, c.expect);
-      assert.match(r.stderr, /hint: |did you mean/, 'a hint');
-      assert.ok(!`${r.stdout}${r.stderr}`.includes(CANARY), 'an input value was echoed');
-      assert.ok(!/internal error/.test(r.stderr), r.stderr);
-      assert.deepEqual(hashTree(dir), before, 'the tree changed');
-    });
+    it(c.name, () =>
+      counted('hostile', 1, 'catalogue', () => {
+        const dir = writeProject(c);
+        const before = hashTree(dir);
+        const r = runCli(c.args ?? ['env', '--env', 'dev', '--service', 'api'], { cwd: dir });
+        assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+        assert.match(r.stderr, c.expect);
+        assert.match(r.stderr, /hint: |did you mean/, 'a hint');
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(CANARY), 'an input value was echoed');
+        assert.ok(!/internal error/.test(r.stderr), r.stderr);
+        assert.deepEqual(hashTree(dir), before, 'the tree changed');
+      }),
+    );
 });

@@ -14,6 +14,7 @@ import { loadProject } from '../../src/project/load.ts';
 import { findEnvironment } from '../../src/resolve/instances.ts';
 import { storeLocation } from '../../src/resolve/secrets.ts';
 import { readSecretValue } from '../../src/stores/read.ts';
+import { count } from '../_counts.ts';
 import { CLI, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
 import { expected, LEGACY, legacyProject, receivedValues } from './_fixtures.ts';
 
@@ -80,7 +81,7 @@ async function timeRun(dir: string, args: string[]): Promise<{ whole: number; wi
  * Starts a migration and kills it: a fifth of the time at a random moment of the whole run (before, during or after
  * the writes), otherwise at a random moment after its journal appears, when files are being written.
  */
-function runAndKill(dir: string, args: string[], ref: { whole: number; window: number }): Promise<void> {
+function runAndKill(dir: string, args: string[], ref: { whole: number; window: number }): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: 'ignore' });
     let timer: NodeJS.Timeout | undefined;
@@ -92,10 +93,10 @@ function runAndKill(dir: string, args: string[], ref: { whole: number; window: n
         clearInterval(poll);
         timer = setTimeout(() => child.kill('SIGKILL'), Math.random() * ref.window);
       }, 1);
-    child.on('exit', () => {
+    child.on('exit', (_code, signal) => {
       clearTimeout(timer);
       clearInterval(poll);
-      resolve();
+      resolve(signal === 'SIGKILL');
     });
   });
 }
@@ -150,8 +151,14 @@ describe(`migrate survives SIGKILL at random points (${KILLS} kills)`, () => {
         const s = scenarios[kind];
         const ref = reference[kind];
         const dir = s.fresh();
-        await runAndKill(dir, s.args, ref);
-        assertNoKeyLost(kind, dir, ref.before);
+        const killed = await runAndKill(dir, s.args, ref);
+        try {
+          assertNoKeyLost(kind, dir, ref.before);
+        } catch (err) {
+          if (killed) count('kills', 1, 1, 'migrate');
+          throw err;
+        }
+        if (killed) count('kills', 1, 0, 'migrate');
         const journal = existsSync(join(dir, '.envplane', 'migrate.json'));
         const tree = stateTree(dir);
         if (journal) states.journal++;

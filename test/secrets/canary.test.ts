@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { counted } from '../_counts.ts';
 import { type CliResult, copyExample, runCli } from '../_helpers.ts';
 
 const CANARY = 'CANARY-7f3c9e1d-do-not-print';
@@ -67,11 +68,13 @@ it('no generated or rotated value reaches stdout, stderr, the audit log or the s
   assert.ok(values.length >= 10, `the store holds the generated values (${values.length})`);
   assert.ok(readFileSync(join(dir, 'secrets', 'acme', 'GITHUB_TOKEN.txt'), 'utf8').includes(CANARY));
   const files = ['.envplane/audit.log', '.envplane/state.json'].map((f) => readFileSync(join(dir, f), 'utf8'));
-  for (const value of values) {
-    for (const [i, r] of outputs.entries()) {
-      assert.ok(!r.stdout.includes(value), `a value is on stdout of run ${i}`);
-      assert.ok(!r.stderr.includes(value), `a value is on stderr of run ${i}`);
+  counted('canary', outputs.length, 'setup/rotate/audit', () => {
+    for (const value of values) {
+      for (const [i, r] of outputs.entries()) {
+        assert.ok(!r.stdout.includes(value), `a value is on stdout of run ${i}`);
+        assert.ok(!r.stderr.includes(value), `a value is on stderr of run ${i}`);
+      }
+      for (const text of files) assert.ok(!text.includes(value), 'a value is in the audit log or state file');
     }
-    for (const text of files) assert.ok(!text.includes(value), 'a value is in the audit log or state file');
-  }
+  });
 });

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'nod
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { verifyChain } from '../../src/audit/chain.ts';
+import { count } from '../_counts.ts';
 import { CLI, copyExample, runCli } from '../_helpers.ts';
 
 const KILLS = process.env.ENVPLANE_DEEP === '1' ? 500 : 200;
@@ -178,7 +179,13 @@ it(`survives ${KILLS} SIGKILLs during setup and rotate (seed ${SEED})`, { timeou
       const move = outcome.killed ? (changed ? -1 : 1) : -2;
       if (aimed) aim = Math.max(0, aim + move * Math.max(1, writing / 20));
       const context = `seed ${SEED} worker ${index} step ${step} (${op.args.join(' ')}, ${outcome.killed ? `killed at ${delay.toFixed(1)} ms` : 'completed'})`;
-      checkInvariants(dir, before, op, context);
+      try {
+        checkInvariants(dir, before, op, context);
+      } catch (err) {
+        if (outcome.killed) count('kills', 1, 1, 'setup/rotate');
+        throw err;
+      }
+      if (outcome.killed) count('kills', 1, 0, 'setup/rotate');
       if (temps(dir).length > 0) {
         // The next run cleans what the kill left.
         const r = runCli(['setup'], { cwd: dir });

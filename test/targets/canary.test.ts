@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { count } from '../_counts.ts';
 import { copyExample, runCli } from '../_helpers.ts';
 import { assertNoCanary, bundlesOf, fillSecretFiles } from './_tools.ts';
 
@@ -42,6 +43,9 @@ describe('canary values through every target', () => {
     for (const args of RUNS)
       for (const extra of [[], ['--debug'], ['--json'], ['--check']]) {
         const r = runCli(['render', ...args, ...extra], { cwd: dir });
+        const out = r.stdout + r.stderr;
+        const hit = canaries.some((v) => out.includes(v) || out.includes(Buffer.from(v).toString('base64')));
+        count('canary', 1, hit ? 1 : 0, 'render');
         assertNoCanary(r.stdout + r.stderr, canaries, `render ${[...args, ...extra].join(' ')}`);
         for (const v of canaries) assert.ok(!(r.stdout + r.stderr).includes(Buffer.from(v).toString('base64')));
       }
