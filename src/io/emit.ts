@@ -3,11 +3,11 @@
  * `--check` compare it with what is on disk and produce a unified diff. It refuses to overwrite the project's own
  * inputs (manifest, layers, secret files) and any existing file envplane did not generate, unless forced.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { maskSecretText, unifiedDiff } from '../targets/_diff.ts';
 import { GENERATED_MARK, type RenderedFile } from '../targets/types.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { removeStaleTemps, writeFileAtomic } from './atomic.ts';
 import { readTextIfExists } from './read.ts';
 
 export interface EmitOptions {
@@ -69,6 +69,8 @@ function write(root: string, file: RenderedFile, onDisk: string | undefined): Em
   // A secret-bearing file is rewritten even when equal, so its mode is put back to 0600.
   if (onDisk === file.contents && !file.secret) return { path: file.path, status: 'unchanged' };
   const mode = file.mode ?? (file.secret ? 0o600 : 0o644);
+  // A render killed before its rename left a temp file beside the output (a copy of secret values, for a Secret).
+  removeStaleTemps(dirname(resolve(root, file.path)));
   writeFileAtomic(resolve(root, file.path), file.contents, {
     mode,
     dirMode: file.secret ? 0o700 : 0o755,

@@ -10,7 +10,7 @@ import { defineCommand } from 'citty';
 import { appendAudit } from '../../audit/log.ts';
 import { type SerializeWarning, serializeDotenvReport } from '../../dotenv/index.ts';
 import { EnvplaneError } from '../../errors.ts';
-import { writeFileAtomic } from '../../io/atomic.ts';
+import { removeStaleTemps, writeFileAtomic } from '../../io/atomic.ts';
 import { ignoredPaths, isGitRepo, isTracked } from '../../io/git.ts';
 import { redactText } from '../../redact/redactor.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
@@ -96,6 +96,8 @@ export default defineCommand({
       process.stdout.write(text);
       return;
     }
+    // A killed earlier export left its temp file (maybe with secret values) beside the output.
+    removeStaleTemps(dirname(target));
     writeFileAtomic(target, text, { mode: 0o600, shownAs: output });
     const count = Object.keys(values).length;
     process.stdout.write(
