@@ -95,9 +95,16 @@ function tryCreate(path: string): boolean {
   try {
     fchmodSync(fd, 0o600);
     writeSync(fd, `${process.pid} ${startTime(process.pid) ?? ''}\n`);
-  } finally {
+  } catch (error) {
+    // A full disk (ENOSPC) or a size limit: the lock we just created is ours to remove, so no run waits on it.
     closeSync(fd);
+    unlinkSync(path);
+    throw new EnvplaneError('failure', `cannot write the lock ${STATE_DIR}/${LOCK_FILE}: ${code(error)}`, {
+      location: { file: `${STATE_DIR}/${LOCK_FILE}` },
+      hint: code(error) === 'ENOSPC' ? 'the disk is full; nothing was changed' : 'nothing was changed',
+    });
   }
+  closeSync(fd);
   return true;
 }
 
