@@ -28,7 +28,10 @@ const suite = spawnSync(process.execPath, ['scripts/test.mjs', ...process.argv.s
 
 let lines = [];
 try {
-  lines = readFileSync(countsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  lines = readFileSync(countsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 } catch {
   // No test counted anything: every floor below fails.
 }
