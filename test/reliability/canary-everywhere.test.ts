@@ -219,7 +219,7 @@ const sweep = () => {
   samples++;
 };
 process.on('SIGTERM', () => { sweep(); process.stdout.write(JSON.stringify({ samples, processes, hits })); process.exit(0); });
-const loop = () => { sweep(); setTimeout(loop, 2); };
+const loop = () => { sweep(); setTimeout(loop, 5); };
 loop();
 `;
 
@@ -283,8 +283,10 @@ describe('a canary secret through every command', () => {
         const dir = projects[project];
         const variants: [string, string[], string][] = [
           ['plain', c.args, dir],
-          ['--debug', withFlags(c.args, '--debug'), dir],
-          ...(json ? ([['--json', withFlags(c.args, '--json', '--debug'), dir]] as [string, string[], string][]) : []),
+          // --debug (stack frames on errors) rides along with --json where the command has it.
+          json
+            ? ['--json --debug', withFlags(c.args, '--json', '--debug'), dir]
+            : ['--debug', withFlags(c.args, '--debug'), dir],
           ['bad flag', withFlags(c.args, '--no-such-flag'), dir],
           ['missing folder', withFlags(c.args, '--dir', join(dir, 'no-such-folder')), dir],
           ['parse error', withFlags(c.args, '--debug'), broken(dir, project)],
@@ -327,6 +329,6 @@ describe('a canary secret through every command', () => {
     console.log(`# canary: ${outputs.length} runs, ${seen.samples} /proc sweeps over ${seen.processes} command lines`);
     count('canary', seen.samples > 0 ? 1 : 0, seen.hits.length, 'every command: /proc/*/cmdline');
     assert.deepEqual(seen.hits, [], 'a command line held the canary');
-    assert.ok(seen.samples > 100, `the sampler swept /proc only ${seen.samples} times`);
+    assert.ok(seen.samples > 50, `the sampler swept /proc only ${seen.samples} times`);
   });
 });
