@@ -41,8 +41,8 @@ export const secretWeak: Rule = {
   run({ manifest, bundles, secrets }) {
     const found: Finding[] = [];
     const refs = bundles.flatMap((b) => [
-      ...b.secrets.map((s) => ({ s: { name: s.name, location: s.location }, b, build: false })),
-      ...b.build.map((s) => ({ s: { name: s.id, location: s.location }, b, build: true })),
+      ...b.secrets.map((s) => ({ s: { name: s.name, location: s.location, tenant: s.tenant }, b, build: false })),
+      ...b.build.map((s) => ({ s: { name: s.id, location: s.location, tenant: undefined }, b, build: true })),
     ]);
     for (const [, group] of groupBy(refs, (r) => `${r.b.environment}\0${locationId(r.s.location)}`)) {
       const { s, b, build } = group[0]!;
@@ -56,7 +56,12 @@ export const secretWeak: Rule = {
       found.push({
         message: `${build ? 'build secret' : 'secret'} ${s.name} for ${listText(instances)} in ${b.environment} ${why}`,
         hint: rule
-          ? `replace it with a generated value: \`envplane rotate ${s.name} --env ${b.environment}\``
+          ? rotateHint(
+              s.name,
+              b.environment,
+              'tenant' in s && typeof s.tenant === 'string' ? s.tenant : undefined,
+              s.location.kind,
+            )
           : `put the real value in ${where ? where.file : 'the secret store'}; never the template’s`,
         ...(where ? { location: where } : {}),
         environment: b.environment,
@@ -67,3 +72,11 @@ export const secretWeak: Rule = {
     return found;
   },
 };
+
+/** The command that fixes it: `rotate` needs the tenant of a per-tenant secret, and refuses one still in a layer. */
+function rotateHint(name: string, environment: string, tenant: string | undefined, kind: string): string {
+  const rotate = `envplane rotate ${name} --env ${environment}${tenant ? ` --tenant ${tenant}` : ''}`;
+  return kind === 'layer'
+    ? `move it to the secret store (\`envplane migrate --env ${environment}\`), then replace it: \`${rotate}\``
+    : `replace it with a generated value: \`${rotate}\``;
+}
