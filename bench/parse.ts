@@ -4,21 +4,10 @@
  */
 import dotenv from 'dotenv';
 import { parseDotenv } from '../src/dotenv/index.ts';
+import { mulberry32 as random } from '../test/_random.ts';
 
 const TARGET_BYTES = 10 * 1024 * 1024;
 const REPETITIONS = 9;
-
-/** A fixed-seed generator (mulberry32): the same text on every run, so results compare across runs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SERVICES = ['API', 'BACKEND', 'WORKER', 'ETL', 'FRONTEND', 'AUTH', 'BILLING', 'SEARCH', 'MAILER', 'GATEWAY'];
 const THINGS = ['HOST', 'PORT', 'URL', 'USER', 'PASSWORD', 'TOKEN', 'TIMEOUT_MS', 'LOG_LEVEL', 'POOL_SIZE', 'REGION'];

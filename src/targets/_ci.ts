@@ -1,17 +1,10 @@
 /** What both CI renderers share: the gate commands and the build steps with BuildKit secrets from the CI store. */
 import type { Environment, Manifest } from '../manifest/types.ts';
 import type { Bundle } from '../resolve/types.ts';
-import { buildPlans, buildVariable, shellWord } from './buildkit.ts';
+import { type BuildkitOptions, buildPlans, buildVariable, shellWord } from './buildkit.ts';
 
-export interface CiOptions {
-  manifest: Manifest;
-  environment: Environment;
-  bundles: Bundle[];
-  image: string;
-  context: string;
-  command: string;
-  path?: string;
-}
+/** CI jobs build the same images as `render buildkit`, so they take the same options. */
+export type CiOptions = BuildkitOptions;
 
 export interface CiBuild {
   service: string;

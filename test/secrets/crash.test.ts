@@ -12,21 +12,11 @@ import { it } from 'node:test';
 import { verifyChain } from '../../src/audit/chain.ts';
 import { count } from '../_counts.ts';
 import { CLI, copyExample, runCli } from '../_helpers.ts';
+import { mulberry32 } from '../_random.ts';
 
 const KILLS = process.env.ENVPLANE_DEEP === '1' ? 500 : 200;
 const WORKERS = 4;
 const SEED = Number(process.env.ENVPLANE_CRASH_SEED ?? Date.now() % 2 ** 31);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outcome {
   killed: boolean;
