@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, type Row, timeCommands } from './_measure.ts';
+import { FOUR_PLANES_SECRETS } from '../test/run/_project.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 15;
@@ -19,13 +20,7 @@ export async function benchRun(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'envplane-bench-run-'));
   try {
     cpSync(join(REPO, 'examples', 'four-planes'), dir, { recursive: true });
-    for (const name of [
-      'postgres_password',
-      'secret_key',
-      'openai_api_key',
-      'aws_access_key_id',
-      'aws_secret_access_key',
-    ])
+    for (const name of FOUR_PLANES_SECRETS)
       writeFileSync(join(dir, 'secrets', `${name}.txt`), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     // The peers get the same config the backend receives, as one plain .env file.
     const envFile = join(dir, 'bench.env');

@@ -7,22 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { InstanceView } from '../../src/rules/_live-view.ts';
 import { copyExample, runCli } from '../_helpers.ts';
 
-interface View {
-  instance: string;
-  ok: boolean;
-  error?: string;
-  env: string[];
-  files: string[];
-  undeclared: string[];
-  foreign: { seenAs: string; secret: string; owner: string }[];
-  hostReadable: string[];
-}
 interface Report {
   ok: boolean;
   static: { problems: { rule: string; message: string }[] };
-  live: { environment: string; instances: View[] } | null;
+  live: { environment: string; instances: InstanceView[] } | null;
 }
 
 const live = (dir: string, env = 'dev') => {

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { commands } from '../../src/cli/commands.ts';
 import { count } from '../_counts.ts';
 import { type CliResult, copyExample, runCli, tempDir } from '../_helpers.ts';
+import { FOUR_PLANES_SECRETS } from '../run/_project.ts';
 
 // `/`, `+`, `=` make the base64 and URL-encoded forms differ from the value; no space, so it fits a .env unquoted.
 const CANARY = 'cAnArY-5f1e/9+b7=Qz_do-not-print';
@@ -147,13 +148,7 @@ function filesProject(): string {
   writeFileSync(join(dir, '.gitignore'), `${readFileSync(join(dir, '.gitignore'), 'utf8')}out/\n`);
   // Production's external store, as push reads it from a folder.
   mkdirSync(join(dir, 'prod-values'));
-  for (const name of [
-    'postgres_password',
-    'secret_key',
-    'openai_api_key',
-    'aws_access_key_id',
-    'aws_secret_access_key',
-  ])
+  for (const name of FOUR_PLANES_SECRETS)
     writeFileSync(join(dir, 'prod-values', `${name}.txt`), `${CANARY}\n`, { mode: 0o600 });
   git(dir, 'init', '-q');
   git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'add', 'notes.txt', 'envplane.yaml');

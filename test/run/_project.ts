@@ -15,17 +15,20 @@ export interface Project {
   canaries: Record<string, string>;
 }
 
+/** The runtime secrets of examples/four-planes, as its manifest declares them. */
+export const FOUR_PLANES_SECRETS = [
+  'postgres_password',
+  'secret_key',
+  'openai_api_key',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+] as const;
+
 /** A four-planes copy with every runtime secret file created (mode 0600) holding a unique canary value. */
 export function fourPlanesWithSecrets(): Project {
   const dir = copyExample('four-planes');
   const canaries: Record<string, string> = {};
-  for (const name of [
-    'postgres_password',
-    'secret_key',
-    'openai_api_key',
-    'aws_access_key_id',
-    'aws_secret_access_key',
-  ]) {
+  for (const name of FOUR_PLANES_SECRETS) {
     // `/`, `+`, `=` and a space make the URL-encoded and base64 forms differ from the value.
     canaries[name] = `canary-${name}/+= ${randomBytes(6).toString('hex')}`;
     writeFileSync(join(dir, 'secrets', `${name}.txt`), `${canaries[name]}\n`, { mode: 0o600 });
