@@ -1,12 +1,13 @@
 // Builds dist/ with esbuild: the CLI, the library and the runtime (`envplane/runtime`).
 //
 // The CLI is CommonJS, one bundle for `main` and one per command, which `main` requires only when that command
-// runs. CommonJS because Node 20's ES module loader costs several milliseconds of start-up on its own (it reads
-// files through the stream stack), and start-up time is a feature. A bundle per command duplicates shared code on
-// disk, never in memory: only one command loads per process.
+// runs (through a V8 code cache, src/cli/_compile-cache.ts). CommonJS because Node 20's ES module loader costs
+// several milliseconds of start-up on its own (it reads files through the stream stack), and start-up time is a
+// feature. A bundle per command duplicates shared code on disk, never in memory: only one command loads per process.
 //
 // dist/ is not wiped first (a test or a second build may be running from it); stale files are removed afterwards.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -14,13 +15,16 @@ const commands = readdirSync('src/cli/commands')
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .map((f) => f.slice(0, -3));
 
+const MAIN = join('src', 'cli', 'main.ts');
+const REGISTRY = join('src', 'cli', 'commands.ts');
+
 /** Local dynamic imports anywhere in src/: each target becomes its own bundle, so that lazy code stays lazy. */
 const DYNAMIC = /import\('(\.{1,2}\/[^']+)\.ts'\)/g;
 const lazyTargets = new Map(); // absolute source path → bundle name
 for (const entry of readdirSync('src', { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
   const file = join(entry.parentPath, entry.name);
-  if (file === join('src', 'cli', 'commands.ts')) continue;
+  if (file === REGISTRY) continue;
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(DYNAMIC)) {
     const target = resolve(dirname(file), `${spec}.ts`);
     lazyTargets.set(target, `_lazy-${relative('src', target).slice(0, -3).replaceAll(sep, '-')}`);
@@ -31,7 +35,8 @@ for (const entry of readdirSync('src', { recursive: true, withFileTypes: true })
  * CommonJS has no code splitting, and a dynamic `import()` of a file would go through the ES module loader that
  * this build avoids. So, in source text: the registry's `import('./commands/<name>.ts').then((m) => m.default)`
  * becomes a `require` of that command's bundle, and every other local `import('./x.ts')` a `require` of x's own
- * bundle. All of them sit in dist/commands/, so the relative path is the same from every bundle that asks.
+ * bundle. All of them sit in dist/commands/: the same relative path from every command bundle, and `commands/` more
+ * from main.cjs, one level up.
  */
 const lazyRequires = {
   name: 'lazy-requires',
@@ -39,7 +44,7 @@ const lazyRequires = {
     b.onResolve({ filter: /^\.\/(commands\/)?[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (args.path.endsWith(join('src', 'cli', 'commands.ts'))) {
+      if (args.path.endsWith(REGISTRY)) {
         const pattern = /import\('\.\/commands\/([\w-]+)\.ts'\)\.then\(\(m\) => m\.default\)/g;
         const found = [...source.matchAll(pattern)].length;
         if (found !== commands.length)
@@ -51,9 +56,12 @@ const lazyRequires = {
         };
       }
       if (!DYNAMIC.test(source)) return undefined;
+      // main.cjs sits one level above the lazy bundles; the build checks below that main.ts is the only file in it
+      // with lazy imports.
+      const from = args.path.endsWith(MAIN) ? './commands/' : './';
       const contents = source.replace(DYNAMIC, (_, spec) => {
         const name = lazyTargets.get(resolve(dirname(args.path), `${spec}.ts`));
-        return `Promise.resolve(require('./${name}.cjs'))`;
+        return `Promise.resolve(require('${from}${name}.cjs'))`;
       });
       return { contents, loader: 'ts' };
     });
@@ -72,10 +80,27 @@ const common = {
   metafile: true,
 };
 
+/**
+ * A digest of everything this build reads, compiled in as `__ENVPLANE_BUILD__` (src/build.ts): the caches key their
+ * entries on it, so they never serve one build's results to another. Sources are read in a fixed order.
+ */
+function buildId() {
+  const hash = createHash('sha256');
+  const files = readdirSync('src', { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  for (const file of [...files, 'package-lock.json', 'scripts/build.mjs']) {
+    hash.update(`${file}\0`);
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 const cli = await build({
   ...common,
   entryPoints: {
-    cli: 'src/cli/main.ts',
+    cli: MAIN,
     ...Object.fromEntries(commands.map((c) => [`commands/${c}`, `src/cli/commands/${c}.ts`])),
     ...Object.fromEntries([...lazyTargets].map(([path, name]) => [`commands/${name}`, path])),
   },
@@ -83,9 +108,21 @@ const cli = await build({
   outExtension: { '.js': '.cjs' },
   plugins: [lazyRequires],
   // `import.meta.url` has no CommonJS twin; the bundle's own file URL is what source code means by it.
-  define: { 'import.meta.url': '__envplaneFileUrl' },
-  banner: { js: "#!/usr/bin/env node\nconst __envplaneFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__envplaneFileUrl', __ENVPLANE_BUILD__: JSON.stringify(buildId()) },
+  // The `#!` line of cli.cjs comes from main.ts; the other bundles are only ever required.
+  banner: { js: "'use strict';const __envplaneFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+// The compile cache compiles the CLI bundles with vm.Script, where Node 20 cannot run an `import()` without an
+// experimental flag: a dynamic import of a package or built-in must be a static import or a require instead.
+for (const output of Object.keys(cli.metafile.outputs))
+  if (/\bimport\(/.test(readFileSync(output, 'utf8')))
+    throw new Error(`${output} contains a dynamic import(), which fails under the compile cache: import it statically`);
+
+const rootInputs = Object.keys(cli.metafile.outputs['dist/cli.cjs']?.inputs ?? {});
+for (const input of rootInputs)
+  if (input.startsWith('src/') && input !== MAIN && input !== REGISTRY && readFileSync(input, 'utf8').match(DYNAMIC))
+    throw new Error(`${input} has a lazy import() and is bundled into dist/cli.cjs: only main.ts may have one there`);
 
 const lib = await build({
   ...common,

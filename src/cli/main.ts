@@ -1,10 +1,15 @@
+#!/usr/bin/env node
 /**
  * `envplane`: finds the command, checks its flags strictly (citty accepts unknown flags silently, and a typo in
  * `--secrets=env` must not go unnoticed), runs it and sets the exit code. Commands return a number or nothing.
  */
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from 'citty';
+import type { ArgsDef, CommandDef } from 'citty';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUILD } from '../build.ts';
 import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from '../manifest/_suggest.ts';
+import { enableCompileCache } from './_compile-cache.ts';
 import { EXIT, reportError } from './_fail.ts';
 import { commands } from './commands.ts';
 
@@ -28,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         hint: unknownHint(name, Object.keys(commands), 'commands'),
       });
     const command = await entry.load();
+    const { renderUsage, runCommand } = await import('./_citty.ts');
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(`${await renderUsage(command)}\n`);
       return EXIT.ok;
@@ -94,6 +100,9 @@ const fatal = (error: unknown) => {
 };
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
+
+// Before any command bundle is required: they all load through the code cache.
+enableCompileCache(dirname(fileURLToPath(import.meta.url)), BUILD);
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -14,7 +14,9 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
+  rmdirSync,
   rmSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +59,7 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
     closeSync(dirFd);
   }
   let removed = false;
+  const written: string[] = [];
   return {
     path,
     write(name, value) {
@@ -73,18 +76,25 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
       try {
         fchmodSync(fd, 0o400);
         const bytes = Buffer.from(value, 'utf8');
-        let written = 0;
         // No fsync: the file lives only as long as the child, on tmpfs when possible; durability buys nothing.
-        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
       } finally {
         closeSync(fd);
       }
+      written.push(file);
       return file;
     },
     remove() {
       if (removed) return;
       removed = true;
-      rmSync(path, { recursive: true, force: true });
+      // The files we wrote, then the directory; a recursive walk only when the child left files of its own.
+      for (const file of written) unlinkQuietly(file);
+      try {
+        rmdirSync(path);
+      } catch {
+        rmSync(path, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -119,5 +129,13 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone (the child may delete its own copy)
   }
 }

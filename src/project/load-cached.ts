@@ -7,14 +7,15 @@
  *
  * Any doubt — no cache, another key, an unreadable entry, no home directory — takes the full `loadProject`.
  */
-import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD } from '../build.ts';
+import { cacheName, readUserCache, userCacheDir, writeUserCache } from '../io/user-cache.ts';
 import type { Manifest } from '../manifest/types.ts';
 import { readLayers } from './_layers.ts';
 import { findProjectRoot, type LoadOptions, MANIFEST_FILE, type Project } from './_root.ts';
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 /**
  * What a cache entry must match to be used. Compared field by field rather than hashed: loading `node:crypto` costs
@@ -22,7 +23,7 @@ const FORMAT = 2;
  */
 interface CacheKey {
   format: number;
-  /** The running CLI file's size and mtime: a rebuilt envplane never reads an older build's entries. */
+  /** The envplane build (src/build.ts): a rebuilt or upgraded envplane never reads an older build's entries. */
   build: string;
   root: string;
   text: string;
@@ -35,20 +36,14 @@ export async function loadProjectCached(options: LoadOptions & { environment: st
   if (manifest) return { root, manifest, layers: readLayers(root, manifest, options) };
   const { loadProject } = await import('./load.ts');
   const project = loadProject(options);
-  if (key !== undefined) await remember(key, project.manifest);
+  if (key !== undefined) remember(key, project.manifest);
   return project;
 }
 
 function cacheKey(root: string): CacheKey | undefined {
-  if (process.env.ENVPLANE_NO_CACHE) return undefined;
+  if (BUILD === undefined || userCacheDir('manifests') === undefined) return undefined;
   try {
-    const cli = statSync(process.argv[1] ?? '');
-    return {
-      format: FORMAT,
-      build: `${cli.size}:${cli.mtimeMs}`,
-      root,
-      text: readFileSync(join(root, MANIFEST_FILE), 'utf8'),
-    };
+    return { format: FORMAT, build: BUILD, root, text: readFileSync(join(root, MANIFEST_FILE), 'utf8') };
   } catch {
     return undefined;
   }
@@ -56,23 +51,14 @@ function cacheKey(root: string): CacheKey | undefined {
 
 /** One file per project folder, replaced when the key changes: the cache stays small. A name collision only misses. */
 function cacheFile(root: string): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'envplane', 'manifests', `${fnv1a(root, 0x811c9dc5)}${fnv1a(root, 0x01000193)}.json`);
-}
-
-function fnv1a(text: string, seed: number): string {
-  let hash = seed >>> 0;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash.toString(16).padStart(8, '0');
+  return join(userCacheDir('manifests') ?? '', `${cacheName(root)}.json`);
 }
 
 function recall(key: CacheKey): Manifest | undefined {
-  const file = cacheFile(key.root);
+  const bytes = readUserCache(cacheFile(key.root));
+  if (bytes === undefined) return undefined;
   try {
-    const stat = lstatSync(file);
-    // Only a regular file of our own, not writable by others: anything else is ignored, not trusted.
-    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheKey> & { manifest?: Manifest };
+    const entry = JSON.parse(bytes.toString('utf8')) as Partial<CacheKey> & { manifest?: Manifest };
     const same =
       entry.format === key.format && entry.build === key.build && entry.root === key.root && entry.text === key.text;
     return same ? entry.manifest : undefined;
@@ -81,12 +67,7 @@ function recall(key: CacheKey): Manifest | undefined {
   }
 }
 
-/** On a miss only: the atomic writer (and `node:crypto` with it) stays off the hit path. */
-async function remember(key: CacheKey, manifest: Manifest): Promise<void> {
-  try {
-    const { writeFileAtomic } = await import('../io/atomic.ts');
-    writeFileAtomic(cacheFile(key.root), JSON.stringify({ ...key, manifest }), { mode: 0o600, dirMode: 0o700 });
-  } catch {
-    // A read-only or missing home only costs speed.
-  }
+/** On a miss only. A read-only or missing home only costs speed. */
+function remember(key: CacheKey, manifest: Manifest): void {
+  writeUserCache(cacheFile(key.root), JSON.stringify({ ...key, manifest }));
 }

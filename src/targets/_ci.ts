@@ -1,6 +1,5 @@
 /** What both CI renderers share: the gate commands and the build steps with BuildKit secrets from the CI store. */
-import type { Environment, Manifest } from '../manifest/types.ts';
-import type { Bundle } from '../resolve/types.ts';
+import type { Environment } from '../manifest/types.ts';
 import { type BuildkitOptions, buildPlans, buildVariable, shellWord } from './buildkit.ts';
 
 /** CI jobs build the same images as `render buildkit`, so they take the same options. */

@@ -53,11 +53,22 @@ describe('run: exit codes and cleanup', () => {
     ['a crash (uncaught error) passes its code through', 'throw new Error("boom")', 1],
     ['killed by SIGKILL: 128 + 9', 'process.kill(process.pid, "SIGKILL")', 137],
     ['killed by SIGSEGV-like SIGABRT: 128 + 6', 'process.kill(process.pid, "SIGABRT")', 134],
+    // The directory is the child's too: what it adds or removes there must not keep it from being removed.
+    [
+      'a child that leaves files and a folder of its own in the directory',
+      'const d = process.env.ENVPLANE_SECRETS_DIR; fs.mkdirSync(d + "/sub"); fs.writeFileSync(d + "/sub/x", "1"); fs.writeFileSync(d + "/y", "2"); process.exit(4)',
+      4,
+    ],
+    [
+      'a child that deletes a secret file after reading it',
+      'fs.unlinkSync(process.env.SECRET_KEY_FILE); process.exit(5)',
+      5,
+    ],
   ];
   for (const [name, body, code] of cases)
     test(name, () => {
       const marker = join(scratch, `${code}.dir`);
-      const script = `require('node:fs').writeFileSync(process.argv[1], process.env.ENVPLANE_SECRETS_DIR); ${body}`;
+      const script = `const fs = require('node:fs'); fs.writeFileSync(process.argv[1], process.env.ENVPLANE_SECRETS_DIR); ${body}`;
       const r = runCli([...RUN, process.execPath, '-e', script, marker], { cwd: dir });
       assert.equal(r.code, code, r.stderr);
       const secretsDir = readFileSync(marker, 'utf8');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { defineCommand } from 'citty';
 import { planFileMigration } from '../../adopt/migrate-file.ts';
 import { planLayerMigration } from '../../adopt/migrate-layers.ts';
@@ -208,7 +209,6 @@ async function askDoubtful(root: string, source: string): Promise<Record<string,
       !classifyKey(k, entries.filter((e) => e.key === k).pop()?.value).certain,
   );
   if (doubtful.length === 0) return answers;
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, terminal: false });
   // Lines are pulled one by one, so answers typed ahead are not lost; at end of input the rest stay config.
   const lines = rl[Symbol.asyncIterator]();

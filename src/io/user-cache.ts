@@ -1,0 +1,89 @@
+/**
+ * envplane's per-user cache: `$XDG_CACHE_HOME/envplane/<kind>/` (default `~/.cache`). Two kinds live there, both
+ * pure functions of inputs that are compared or checked on every use: normalized manifests (`manifests/`) and V8
+ * code caches of the CLI's own bundles (`compile/`). Never in a project, where a commit could plant an entry.
+ *
+ * A cache entry is only an input if it is a regular file of the current user that nobody else can write: anything
+ * else (a link, a foreign or group-writable file) is treated as missing and replaced. Writes are best effort: a
+ * read-only or missing home costs speed, never a failure. `ENVPLANE_NO_CACHE=1` turns both kinds off.
+ *
+ * Deliberately not `io/atomic.ts`: that writer loads `node:crypto` and reports located errors, while this one runs
+ * on the start-up path of every command (the compile cache is enabled before anything else loads) and fails silently.
+ */
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type CacheKind = 'manifests' | 'compile';
+
+/** The folder of one kind of entry, or undefined when caching is off or there is no home to put it in. */
+export function userCacheDir(kind: CacheKind): string | undefined {
+  if (process.env.ENVPLANE_NO_CACHE) return undefined;
+  try {
+    return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'envplane', kind);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry's bytes if it can be trusted (see the file comment), else undefined. */
+export function readUserCache(file: string): Buffer | undefined {
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replaces the entry atomically (a temp file beside it, fsync, rename), mode 0600 in 0700 folders. The temp name
+ * only needs to be unique, not secret: O_EXCL|O_NOFOLLOW refuse anything planted there. Returns whether it worked.
+ */
+export function writeUserCache(file: string, data: string | Uint8Array): boolean {
+  const temp = `${file}.${process.pid}.tmp`;
+  let fd: number | undefined;
+  try {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, file);
+    return true;
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+    return false;
+  }
+}
+
+/** A short, stable file name for a text (FNV-1a, two seeds): collisions only cost a miss, every entry is checked. */
+export function cacheName(text: string): string {
+  return `${fnv1a(text, 0x811c9dc5)}${fnv1a(text, 0x01000193)}`;
+}
+
+function fnv1a(text: string, seed: number): string {
+  let hash = seed >>> 0;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
