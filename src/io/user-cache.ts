@@ -13,6 +13,7 @@
 import {
   closeSync,
   constants,
+  fchmodSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -58,6 +59,7 @@ export function writeUserCache(file: string, data: string | Uint8Array): boolean
   try {
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    fchmodSync(fd, 0o600); // whatever the umask
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, copyExample } from '../_helpers.ts';
+import { CLI, copyExample, tempDir } from '../_helpers.ts';
 
 type Expected = number | ((umask: number) => number);
 
@@ -63,7 +63,7 @@ function listing(dir: string): Map<string, number> {
   return out;
 }
 
-function cli(dir: string, umask: number, args: string[], input = ''): string {
+function cli(dir: string, umask: number, args: string[], input = '', env: Record<string, string> = {}): string {
   const r = spawnSync(
     'sh',
     ['-c', `umask ${umask.toString(8).padStart(3, '0')}; exec "$0" "$@"`, process.execPath, CLI, ...args],
@@ -71,7 +71,7 @@ function cli(dir: string, umask: number, args: string[], input = ''): string {
       cwd: dir,
       input,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     },
   );
   assert.equal(r.status, 0, `${args.join(' ')} under umask ${umask.toString(8)}: ${r.stderr}`);
@@ -94,6 +94,13 @@ function assertModes(dir: string, before: Map<string, number>, table: [RegExp, E
   }
   return checked;
 }
+
+/** The per-user cache folder ($XDG_CACHE_HOME, relative to it): no values, but only private entries are trusted. */
+const CACHE: [RegExp, Expected][] = [
+  [/^envplane\/((manifests|compile)\/)?$/, 0o700],
+  [/^envplane\/manifests\/[0-9a-f]{16}\.json$/, 0o600],
+  [/^envplane\/compile\/[\w-]+-[0-9a-f]{16}\.bin$/, 0o600],
+];
 
 const UMASKS = [0o000, 0o022, 0o077];
 
@@ -148,5 +155,16 @@ describe('modes of everything envplane creates', () => {
         assert.ok(inside, `${key} is in the private folder`);
         assert.equal(mode.toString(8), '400', key);
       }
+    });
+
+  for (const umask of UMASKS)
+    it(`the per-user caches under umask ${umask.toString(8).padStart(3, '0')}: setup, run, env`, () => {
+      const dir = copyExample('four-planes');
+      const cache = tempDir('envplane-perm-cache-');
+      const env = { XDG_CACHE_HOME: cache };
+      cli(dir, umask, ['setup'], '', env);
+      cli(dir, umask, ['run', '-e', 'dev', '-s', 'backend', '--', process.execPath, '-e', '0'], '', env);
+      cli(dir, umask, ['env', '-e', 'dev', '-s', 'worker'], '', env);
+      assert.ok(assertModes(cache, new Map(), CACHE, umask) >= 6);
     });
 });
