@@ -1,5 +1,4 @@
 /**
- * The part of citty that runs a command (argument parsing, usage text), loaded by `main` only once it knows which
- * command to run: as its own bundle it goes through the code cache (_compile-cache.ts) like the commands do.
+ * citty's usage renderer, for `--help` only: loaded lazily, so that ordinary starts do not pay for it.
  */
-export { renderUsage, runCommand } from 'citty';
+export { renderUsage } from 'citty';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `envplane`: finds the command, checks its flags strictly (citty accepts unknown flags silently, and a typo in
- * `--secrets=env` must not go unnoticed), runs it and sets the exit code. Commands return a number or nothing.
+ * `envplane`: finds the command, reads its flags strictly (_flags.ts: a typo in `--secrets=env` must not go
+ * unnoticed), runs it and sets the exit code. Commands are citty definitions; they return a number or nothing.
  */
 import type { ArgsDef, CommandDef } from 'citty';
 import { dirname } from 'node:path';
@@ -11,6 +11,7 @@ import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from '../manifest/_suggest.ts';
 import { enableCompileCache } from './_compile-cache.ts';
 import { EXIT, reportError } from './_fail.ts';
+import { parseFlags } from './_flags.ts';
 import { commands } from './commands.ts';
 
 const VERSION = '0.1.0';
@@ -33,13 +34,17 @@ async function main(argv: string[]): Promise<number> {
         hint: unknownHint(name, Object.keys(commands), 'commands'),
       });
     const command = await entry.load();
-    const { renderUsage, runCommand } = await import('./_citty.ts');
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // Only envplane's own flags: after `--` they belong to the child (`run -- node --help`).
+    const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
+      const { renderUsage } = await import('./_citty.ts');
       process.stdout.write(`${await renderUsage(command)}\n`);
       return EXIT.ok;
     }
-    checkFlags(name, rest, (await resolveArgs(command)) ?? {});
-    const { result } = await runCommand(command, { rawArgs: rest });
+    const args = parseFlags(name, (await resolveArgs(command)) ?? {}, rest);
+    const result = await command.run?.({ rawArgs: rest, args, cmd: command } as Parameters<
+      NonNullable<CommandDef['run']>
+    >[0]);
     return typeof result === 'number' ? result : EXIT.ok;
   } catch (error) {
     return reportError(error, debug);
@@ -49,32 +54,6 @@ async function main(argv: string[]): Promise<number> {
 async function resolveArgs(command: CommandDef): Promise<ArgsDef | undefined> {
   const args = command.args;
   return typeof args === 'function' ? await args() : await args;
-}
-
-/** Unknown flags are usage errors with a did-you-mean; everything after `--` belongs to a child command. */
-function checkFlags(commandName: string, rawArgs: string[], args: ArgsDef): void {
-  const known = new Set<string>(['debug', 'help']);
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === 'positional') continue;
-    known.add(name);
-    known.add(kebab(name));
-    const aliases = 'alias' in def ? def.alias : undefined;
-    for (const alias of Array.isArray(aliases) ? aliases : aliases ? [aliases] : []) known.add(alias);
-  }
-  for (const raw of rawArgs) {
-    if (raw === '--') break;
-    if (!raw.startsWith('-') || raw === '-') continue;
-    const flag = raw.replace(/^--?/, '').split('=')[0]!.replace(/^no-/, '');
-    if (known.has(flag)) continue;
-    const longNames = [...known].filter((k) => k.length > 1);
-    throw new EnvplaneError('usage', `unknown option "${raw.split('=')[0]}" for "envplane ${commandName}"`, {
-      hint: `${unknownHint(flag, longNames, 'options')} (see envplane ${commandName} --help)`,
-    });
-  }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function topUsage(): string {

@@ -56,7 +56,7 @@ describe('compile cache', () => {
     assert.equal(first.stdout, reference.stdout);
     assert.equal(statSync(compileDir(home)).mode & 0o777, 0o700);
     const names = readdirSync(compileDir(home));
-    for (const bundle of ['env', '_lazy-cli-_citty']) assert.ok(entryOf(home, bundle));
+    assert.ok(entryOf(home, 'env'));
     for (const name of names) {
       assert.match(name, /^[\w-]+-[0-9a-f]{16}\.bin$/, 'a temp file was left behind');
       assert.equal(lstatSync(join(compileDir(home), name)).mode & 0o777, 0o600, name);

@@ -1,0 +1,86 @@
+/** `parseFlags` (src/cli/_flags.ts): strict flags against a command's citty args, errors that never echo a value. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ArgsDef } from 'citty';
+import fc from 'fast-check';
+import { parseFlags } from '../../src/cli/_flags.ts';
+import { EnvplaneError } from '../../src/errors.ts';
+
+const DEF = {
+  target: { type: 'positional', description: 'what', required: false },
+  provider: { type: 'positional', description: 'which', required: false },
+  env: { type: 'string', alias: 'e', description: 'environment' },
+  secrets: { type: 'string', description: 'mode', default: 'files' },
+  'dry-run': { type: 'boolean', description: 'plan only' },
+  json: { type: 'boolean', description: 'JSON' },
+} as const satisfies ArgsDef;
+
+function usageError(fn: () => unknown): EnvplaneError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof EnvplaneError, String(error));
+    assert.equal(error.kind, 'usage');
+    return error;
+  }
+  assert.fail('no error');
+}
+
+describe('parseFlags', () => {
+  test('values by declared name, one-letter aliases, --flag=value, defaults, positionals in order', () => {
+    const flags = parseFlags('render', DEF, ['ci', '-e', 'dev', 'github', '--dry-run', '--secrets=env']);
+    assert.equal(flags.env, 'dev');
+    assert.equal(flags['dry-run'], true);
+    assert.equal(flags.secrets, 'env');
+    assert.equal(flags.target, 'ci');
+    assert.equal(flags.provider, 'github');
+    assert.deepEqual(flags._, ['ci', 'github']);
+    assert.equal(parseFlags('render', DEF, []).secrets, 'files', 'the default');
+    assert.equal(parseFlags('render', DEF, ['-edev']).env, 'dev');
+  });
+
+  test('--no-<flag> turns a boolean off; everything after -- is left alone', () => {
+    const flags = parseFlags('run', DEF, ['--json', '--no-json', '--', 'node', '--unknown', '-x', '--no-dry-run']);
+    assert.equal(flags.json, false);
+    assert.equal(flags['dry-run'], undefined);
+    assert.deepEqual(flags._, ['node', '--unknown', '-x', '--no-dry-run']);
+    assert.equal(flags.target, undefined, 'the child’s argv fills no positional');
+  });
+
+  test('an unknown flag: usage error with the closest name, long or short', () => {
+    assert.match(usageError(() => parseFlags('render', DEF, ['--jsn'])).hint ?? '', /did you mean "json"/);
+    assert.match(
+      usageError(() => parseFlags('render', DEF, ['-x'])).message,
+      /unknown option "-x" for "envplane render"/,
+    );
+    assert.match(usageError(() => parseFlags('render', DEF, ['--no-env'])).message, /"--no-env"/);
+  });
+
+  test('a flag without its value, a boolean with one, a missing required positional', () => {
+    assert.equal(usageError(() => parseFlags('run', DEF, ['--env'])).message, '--env needs a value');
+    assert.equal(usageError(() => parseFlags('run', DEF, ['-e'])).message, '--env needs a value');
+    assert.equal(usageError(() => parseFlags('run', DEF, ['--json=false'])).message, '--json takes no value');
+    const hooks = { action: { type: 'positional', description: 'install', required: true } } as const;
+    assert.equal(usageError(() => parseFlags('hooks', hooks, [])).message, 'missing <action> for envplane hooks');
+  });
+
+  test('property: no error message or hint repeats a value given with a flag', () => {
+    const value = fc.stringMatching(/^[A-Za-z0-9+/]{12,24}$/);
+    const name = fc.constantFrom('env', 'json', 'dry-run', 'password', 'jsn', 'secrets', 'e', 'x');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value, fc.boolean()), { maxLength: 5 }), (flags) => {
+        const argv = flags.flatMap(([n, v, inline]) => {
+          const flag = n.length === 1 ? `-${n}` : `--${n}`;
+          return inline && n.length > 1 ? [`${flag}=${v}`] : [flag, v];
+        });
+        try {
+          parseFlags('run', DEF, argv);
+        } catch (error) {
+          assert.ok(error instanceof EnvplaneError);
+          for (const [, v] of flags) assert.ok(!`${error.message} ${error.hint ?? ''}`.includes(v), argv.join(' '));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
