@@ -37,6 +37,23 @@ export function isTempName(name: string): boolean {
 }
 
 export function writeFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): void {
+  stageFileAtomic(path, contents, options).commit();
+}
+
+/** A file written in full beside its target, not yet in place: `commit` puts it there, `discard` removes it. */
+export interface StagedWrite {
+  /** Renames the temp file over the target (refusing a link planted there meanwhile) and syncs the folder. */
+  commit(): void;
+  /** Removes the temp file when it was not committed; safe to call more than once. */
+  discard(): void;
+}
+
+/**
+ * The first half of `writeFileAtomic`: the temp file, written, fchmod'ed and fsynced. Every failure that depends on
+ * the contents (a full disk, a file-size limit) happens here, before anything visible changes, so a caller with
+ * other steps to take (rotate saving `.previous`) can do them only once the new contents are known to be on disk.
+ */
+export function stageFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): StagedWrite {
   const mode = options.mode ?? 0o600;
   const shownAs = options.shownAs ?? path;
   const dir = dirname(path);
@@ -57,14 +74,26 @@ export function writeFileAtomic(path: string, contents: string | Uint8Array, opt
     throw writeError(error, shownAs);
   }
   closeSync(fd);
-  try {
-    refuseSymlink(path, shownAs);
-    renameSync(temp, path);
-  } catch (error) {
-    unlinkQuietly(temp);
-    throw error instanceof EnvplaneError ? error : writeError(error, shownAs);
-  }
-  syncDir(dir);
+  let pending = true;
+  return {
+    commit() {
+      if (!pending) throw new Error('a staged write was committed twice or after discard');
+      pending = false;
+      try {
+        refuseSymlink(path, shownAs);
+        renameSync(temp, path);
+      } catch (error) {
+        unlinkQuietly(temp);
+        throw error instanceof EnvplaneError ? error : writeError(error, shownAs);
+      }
+      syncDir(dir);
+    },
+    discard() {
+      if (!pending) return;
+      pending = false;
+      unlinkQuietly(temp);
+    },
+  };
 }
 
 /** Creates missing directories with `mode`; refuses a symlinked directory on the way. */

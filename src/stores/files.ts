@@ -5,7 +5,7 @@
 import { lstatSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { type StagedWrite, stageFileAtomic, writeFileAtomic } from '../io/atomic.ts';
 import { checkStorePath, EXAMPLE_SUFFIX, PREVIOUS_SUFFIX } from './_paths.ts';
 
 export { checkStorePath, EXAMPLE_SUFFIX, PREVIOUS_SUFFIX };
@@ -34,9 +34,14 @@ export function refuseLinksOnPath(root: string, relativePath: string): void {
 
 /** Writes a secret value the way `echo value > file` does (one trailing newline, which reading strips). */
 export function writeSecretFile(root: string, storeDir: string, relativePath: string, value: string): void {
+  stageSecretFile(root, storeDir, relativePath, value).commit();
+}
+
+/** `writeSecretFile` in two steps: the value is written and fsynced in a temp file now, put in place by `commit`. */
+export function stageSecretFile(root: string, storeDir: string, relativePath: string, value: string): StagedWrite {
   checkStorePath(storeDir, relativePath);
   refuseLinksOnPath(root, relativePath);
-  writeFileAtomic(join(root, relativePath), `${value}\n`, { shownAs: relativePath });
+  return stageFileAtomic(join(root, relativePath), `${value}\n`, { shownAs: relativePath });
 }
 
 /** Writes a non-value file of the store (`.example`, `.gitkeep`, a copied template) with the same care. */

@@ -1,15 +1,17 @@
 /**
  * Replacing a files-store value, keeping the one it replaces as `<file>.previous` for one rollback. Each step is an
- * atomic write, in an order where a crash at any moment leaves the secret file wholly old or wholly new: the old
- * value is saved first, then the new one replaces the file. Call under the project lock.
+ * atomic write, in an order where a crash at any moment leaves the secret file wholly old or wholly new: the new value
+ * is written and fsynced to a temp file first, then the current value is saved as `.previous`, then the temp file is
+ * renamed over the secret. Writing the new value first means the step most likely to fail (a full disk, a size limit)
+ * fails before `.previous` is touched, so the older rollback target survives it. Call under the project lock.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnvplaneError } from '../errors.ts';
-import { removeStaleTemps } from '../io/atomic.ts';
-import { PREVIOUS_SUFFIX, refuseLinksOnPath, writeSecretFile, writeStoreFile } from './files.ts';
-import { checkStorePath } from './_paths.ts';
 import { dirname } from 'node:path/posix';
+import { EnvplaneError } from '../errors.ts';
+import { removeStaleTemps, type StagedWrite } from '../io/atomic.ts';
+import { checkStorePath } from './_paths.ts';
+import { PREVIOUS_SUFFIX, refuseLinksOnPath, stageSecretFile, writeStoreFile } from './files.ts';
 
 export interface StoreFile {
   storeDir: string;
@@ -17,17 +19,55 @@ export interface StoreFile {
   path: string;
 }
 
+/** How the new value is written before it replaces the file; a parameter so tests can make that write fail. */
+export type StageSecret = (root: string, storeDir: string, path: string, value: string) => StagedWrite;
+
 /** Writes `value`; returns whether a previous value was kept. */
-export function rotateFile(root: string, file: StoreFile, value: string): { keptPrevious: boolean } {
+export function rotateFile(
+  root: string,
+  file: StoreFile,
+  value: string,
+  stage: StageSecret = stageSecretFile,
+): { keptPrevious: boolean } {
   checkStorePath(file.storeDir, file.path);
   refuseLinksOnPath(root, file.path);
-  refuseLinksOnPath(root, file.path + PREVIOUS_SUFFIX);
+  const previousPath = file.path + PREVIOUS_SUFFIX;
+  refuseLinksOnPath(root, previousPath);
   removeStaleTemps(join(root, dirname(file.path)));
   const current = readBytes(root, file.path);
   const keptPrevious = current !== undefined && current.length > 0;
-  if (keptPrevious) writeStoreFile(root, file.path + PREVIOUS_SUFFIX, current);
-  writeSecretFile(root, file.storeDir, file.path, value);
+  // A failure here leaves every file as it was (the temp file is removed by the writer).
+  const staged = stage(root, file.storeDir, file.path, value);
+  // Read only now, and only to put it back if the final rename fails after `.previous` was replaced.
+  let older: Buffer | undefined;
+  let replacedPrevious = false;
+  try {
+    if (keptPrevious) {
+      older = readBytes(root, previousPath);
+      writeStoreFile(root, previousPath, current);
+      replacedPrevious = true;
+    }
+    staged.commit();
+  } catch (error) {
+    staged.discard();
+    if (replacedPrevious) restorePrevious(root, previousPath, older);
+    throw error;
+  }
   return { keptPrevious };
+}
+
+/**
+ * Best effort after a failed rename: the secret file still holds the current value, so `.previous` goes back to the
+ * older one (or away, when there was none). A failure here is swallowed: the error worth reporting is the one that got
+ * us here, and `.previous` then holds the current value, which is still a valid rollback target.
+ */
+function restorePrevious(root: string, previousPath: string, older: Buffer | undefined): void {
+  try {
+    if (older === undefined) unlinkSync(join(root, previousPath));
+    else writeStoreFile(root, previousPath, older);
+  } catch {
+    // see above
+  }
 }
 
 /** Puts `<file>.previous` back and removes it (one step back only). */

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { stageSecretFile } from '../../src/stores/files.ts';
+import { rotateFile, type StageSecret } from '../../src/stores/rotate.ts';
 import { readRotationState, secretAgeDays } from '../../src/stores/state.ts';
 import { copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
 
@@ -145,11 +157,68 @@ describe('rotate', () => {
   });
 });
 
+describe('rotateFile when the new value cannot be written', () => {
+  const FILE = { storeDir: 'secrets', path: 'secrets/k.txt' };
+  /** A store with a current value and an older rollback target, as after one earlier rotation. */
+  function store(withPrevious: boolean): string {
+    const root = tempDir();
+    mkdirSync(join(root, 'secrets'), { mode: 0o700 });
+    writeFileSync(join(root, 'secrets', 'k.txt'), 'current\n', { mode: 0o600 });
+    if (withPrevious) writeFileSync(join(root, 'secrets', 'k.txt.previous'), 'older\n', { mode: 0o600 });
+    return root;
+  }
+  const diskFull = () => Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+
+  it('a failed write of the new value leaves .previous and the secret as they were, and no temp file', () => {
+    for (const withPrevious of [true, false]) {
+      const root = store(withPrevious);
+      const before = hashTree(root);
+      // The seam: the real writer fails before anything is renamed, as a full disk or a size limit makes it.
+      const failing: StageSecret = () => {
+        throw diskFull();
+      };
+      assert.throws(() => rotateFile(root, FILE, 'new-value', failing), /no space/);
+      assert.deepEqual(hashTree(root), before, `withPrevious=${withPrevious}`);
+    }
+  });
+
+  it('a failed rename after .previous was saved puts the older .previous back (or removes the new one)', () => {
+    for (const withPrevious of [true, false]) {
+      const root = store(withPrevious);
+      const before = hashTree(root);
+      // The new value is really written to a temp file; only its rename fails.
+      const failingCommit: StageSecret = (...args) => {
+        const staged = stageSecretFile(...args);
+        return {
+          commit: () => {
+            throw diskFull();
+          },
+          discard: () => staged.discard(),
+        };
+      };
+      assert.throws(() => rotateFile(root, FILE, 'new-value', failingCommit), /no space/);
+      assert.deepEqual(hashTree(root), before, `withPrevious=${withPrevious}`);
+      assert.equal(text(join(root, 'secrets', 'k.txt')), 'current\n');
+    }
+  });
+
+  it('the same store rotates normally with the real writer: .previous becomes the replaced value', () => {
+    const root = store(true);
+    assert.deepEqual(rotateFile(root, FILE, 'new-value'), { keptPrevious: true });
+    assert.equal(text(join(root, 'secrets', 'k.txt')), 'new-value\n');
+    assert.equal(text(join(root, 'secrets', 'k.txt.previous')), 'current\n');
+    assert.equal(mode(join(root, 'secrets', 'k.txt')), 0o600);
+    assert.deepEqual(
+      readdirSync(join(root, 'secrets')).filter((n) => n.startsWith('.envplane-tmp-')),
+      [],
+    );
+  });
+});
+
 describe('readSecretValue', () => {
   it('strips exactly one trailing newline, treats empty as missing, refuses links and escaping paths', async () => {
     const { readSecretValue } = await import('../../src/stores/read.ts');
     const root = tempDir();
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(root, 'secrets'));
     const cases: [string, string | undefined][] = [
       ['v\n', 'v'],
