@@ -56,6 +56,13 @@ export interface ManifestDraft {
   services: Record<string, ServiceDraft>;
 }
 
+/**
+ * Where a new manifest's schema hint points, relative to the manifest's folder: the copy the package ships, as a
+ * dev dependency installs it. Written whether or not it is installed yet, and never an absolute path or one that
+ * leaves the project, so the committed line means the same on every machine and in CI.
+ */
+export const SCHEMA_REF = 'node_modules/envplane/schema/envplane.schema.json';
+
 /** The line editors read to find the JSON Schema (yaml-language-server, VS Code, JetBrains). */
 export function schemaHint(schemaRef: string): string {
   return `# yaml-language-server: $schema=${schemaRef}`;

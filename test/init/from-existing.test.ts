@@ -14,6 +14,7 @@ import { type ComposeService, readComposeFiles } from '../../src/project/compose
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
 import { copyExample, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
+import { assertPortableSchemaHint } from './_schema-hint.ts';
 
 /** Compose service → the key names its Compose files grant it (env_file keys, environment:, secrets:). */
 function composeGrants(dir: string, files: string[]): Record<string, Set<string>> {
@@ -87,7 +88,7 @@ describe('init --from-existing', () => {
       ['envplane.yaml'],
     );
     const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
-    assert.match(text.split('\n')[0]!, /^# yaml-language-server: \$schema=/);
+    assertPortableSchemaHint(text, dir);
     const manifest = parseManifest(text);
 
     // Independent proof: every Compose service gets the same key names from the inferred manifest.
@@ -236,9 +237,12 @@ describe('init --from-existing', () => {
   it('on the second seed without Compose: services, tenants and the browser service from file names', () => {
     const dir = copyExample('service-scoped');
     rmSync(join(dir, 'envplane.yaml'));
-    const r = runCli(['init', '--from-existing'], { cwd: dir });
+    // Run from the repository (--dir): the schema hint still names the project's own node_modules copy.
+    const r = runCli(['init', '--from-existing', '--dir', dir], { cwd: REPO });
     assert.equal(r.code, 0, r.stderr);
-    const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+    const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
+    assertPortableSchemaHint(text, dir);
+    const manifest = parseManifest(text);
     assert.deepEqual(manifest.tenants, ['acme', 'techcorp', 'wex']);
     assert.equal(manifest.services.etl?.perTenant, true);
     assert.deepEqual(manifest.services.etl?.config, ['.env.etl.{tenant}']);

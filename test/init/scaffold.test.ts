@@ -1,10 +1,11 @@
 /** `envplane init`: a new project's files, without prompts, never overwriting what is there. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseManifest } from '../../src/manifest/parse.ts';
 import { hashTree, runCli, tempDir } from '../_helpers.ts';
+import { assertPortableSchemaHint, INSTALLED_SCHEMA } from './_schema-hint.ts';
 
 describe('envplane init', () => {
   it('scaffolds the manifest with its schema hint, config layers, secrets/.gitkeep and .gitignore lines', () => {
@@ -12,10 +13,7 @@ describe('envplane init', () => {
     const r = runCli(['init', '--project', 'shop'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
-    const hint = /^# yaml-language-server: \$schema=(.+)$/m.exec(text.split('\n')[0]!);
-    assert.ok(hint, 'first line is the schema hint');
-    const schema = JSON.parse(readFileSync(resolve(dir, hint[1]!), 'utf8'));
-    assert.ok(schema.properties.environments, 'the hint points at envplane.schema.json');
+    assertPortableSchemaHint(text, dir);
     const manifest = parseManifest(text);
     assert.equal(manifest.project, 'shop');
     assert.deepEqual(
@@ -41,6 +39,30 @@ describe('envplane init', () => {
     // The scaffold is a working project: commands that read it accept it.
     const check = runCli(['check', '--env', 'dev', '--json'], { cwd: dir });
     assert.notEqual(check.code, 2, check.stderr);
+  });
+
+  it('writes the same project-relative schema path wherever it runs from and whether or not the package is installed', () => {
+    const outer = tempDir();
+    // Run from elsewhere (--dir), from inside, and with the package's schema installed: one and the same line.
+    const lines = new Set<string>();
+    for (const [name, how] of [
+      ['a', 'dir'],
+      ['b', 'cwd'],
+      ['c', 'installed'],
+    ] as const) {
+      const dir = join(outer, name, 'project');
+      mkdirSync(dir, { recursive: true });
+      if (how === 'installed') {
+        mkdirSync(join(dir, 'node_modules', 'envplane', 'schema'), { recursive: true });
+        writeFileSync(join(dir, INSTALLED_SCHEMA), '{}');
+      }
+      const r = how === 'dir' ? runCli(['init', '--dir', dir]) : runCli(['init'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
+      assertPortableSchemaHint(text, dir);
+      lines.add(text.split('\n')[0]!);
+    }
+    assert.equal(lines.size, 1);
   });
 
   it('refuses to overwrite envplane.yaml without --force, and --force replaces only the manifest', () => {

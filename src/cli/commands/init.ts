@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { projectName, scaffoldProject } from '../../adopt/scaffold.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { readTextIfExists } from '../../io/read.ts';
+import { SCHEMA_REF } from '../../manifest/write.ts';
 import { MANIFEST_FILE } from '../../project/load.ts';
 import { completeGitignore, wantedIgnoreLines } from '../../setup/gitignore.ts';
 import { jsonArg } from '../_args.ts';
@@ -41,10 +41,14 @@ export default defineCommand({
         hint: 'edit it, or pass --force to replace it',
       });
     const project = args.project ?? projectName(basename(root));
-    const schemaRef = schemaReference(root);
     if (args['from-existing']) {
       const { initFromExisting } = await import('./_init-existing.ts');
-      return initFromExisting(root, { project, schemaRef, dryRun: args['dry-run'] === true, json: args.json === true });
+      return initFromExisting(root, {
+        project,
+        schemaRef: SCHEMA_REF,
+        dryRun: args['dry-run'] === true,
+        json: args.json === true,
+      });
     }
     const environments = (args.env ?? 'development,production')
       .split(',')
@@ -54,7 +58,7 @@ export default defineCommand({
       throw new EnvplaneError('usage', `invalid --env "${args.env}"`, {
         hint: 'comma-separated lower-case names, e.g. --env development,staging,production',
       });
-    const files = scaffoldProject(project, environments, schemaRef);
+    const files = scaffoldProject(project, environments, SCHEMA_REF);
     const written: string[] = [];
     const skipped: string[] = [];
     for (const file of files) {
@@ -101,19 +105,3 @@ export default defineCommand({
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 });
-
-/**
- * Where editors find the JSON Schema, relative to the project: the installed package's copy in node_modules when
- * the project has one, else the copy shipped beside this CLI.
- */
-function schemaReference(root: string): string {
-  const local = join(root, 'node_modules', 'envplane', 'schema', 'envplane.schema.json');
-  if (existsSync(local)) return relative(root, local);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'schema', 'envplane.schema.json');
-    if (existsSync(candidate)) return relative(root, candidate).split('\\').join('/');
-    dir = dirname(dir);
-  }
-  return 'node_modules/envplane/schema/envplane.schema.json';
-}
