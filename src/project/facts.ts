@@ -15,8 +15,9 @@ import {
   readSync,
   type Stats,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
+import { parseDotenvEntries } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
 import { readTextIfExists } from '../io/read.ts';
@@ -28,7 +29,14 @@ import type { Bundle, SecretLocation } from '../resolve/types.ts';
 import { locationId } from '../rules/_common.ts';
 import { parseDockerfile } from '../rules/_dockerfile.ts';
 import { estimatedBits, isPlaceholder, looksLikeSecretValue } from '../rules/_value-shape.ts';
-import type { BundleFact, CheckInput, DockerfileFact, LayerFacts, SecretFact } from '../rules/types.ts';
+import type {
+  BundleFact,
+  CheckInput,
+  DockerfileFact,
+  LayerBackupFact,
+  LayerFacts,
+  SecretFact,
+} from '../rules/types.ts';
 import { readSecretValue } from '../stores/read.ts';
 import { readRotationState, secretAgeDays } from '../stores/state.ts';
 import { findComposeFiles, readComposeFiles } from './compose.ts';
@@ -69,6 +77,7 @@ export function gatherFacts(options: FactOptions = {}): { root: string; input: C
     templates: templates(root, environments),
     dockerfiles: dockerfiles(root),
     compose: composeModels(root),
+    layerBackups: layerBackups(root, Object.keys(project.layers)),
   };
   return { root, input };
 }
@@ -328,4 +337,52 @@ function readDockerfile(root: string, rel: string): string | undefined {
 /** Each Compose file on its own: `docker-compose.yml` and `docker-compose.prod.yml` are separate deployments. */
 function composeModels(root: string): ComposeModel[] {
   return findComposeFiles(root).map((file) => readComposeFiles(root, [file]));
+}
+
+/**
+ * The backups `envplane migrate` leaves beside the layers it rewrites (`<layer>.bak`, then `.bak.2`, `.bak.3`…), with
+ * the key names each assigns: they keep the old plaintext values until someone deletes them. Values are parsed and
+ * dropped here. Regular files only (a link is not a backup migrate wrote); a file that no longer parses as an env
+ * file is not one migrate wrote as it stands either, and is skipped rather than failing the whole `check`.
+ */
+function layerBackups(root: string, layers: string[]): LayerBackupFact[] {
+  const listings = new Map<string, Dirent[]>();
+  const out: LayerBackupFact[] = [];
+  for (const layer of layers) {
+    const dir = dirname(layer);
+    let entries = listings.get(dir);
+    if (!entries) {
+      try {
+        entries = readdirSync(join(root, dir), { withFileTypes: true });
+      } catch {
+        entries = [];
+      }
+      listings.set(dir, entries);
+    }
+    const base = basename(layer);
+    for (const entry of entries) {
+      if (!entry.isFile() || !isBackupName(entry.name, base)) continue;
+      const path = dir === '.' ? entry.name : `${dir}/${entry.name}`;
+      const keys = backupKeys(root, path);
+      if (keys) out.push({ path, layer, keys });
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+}
+
+/** `<layer>.bak` or `<layer>.bak.<n>`: the names `backupPath` in adopt/migration.ts gives. */
+function isBackupName(name: string, layerName: string): boolean {
+  if (name === `${layerName}.bak`) return true;
+  return name.startsWith(`${layerName}.bak.`) && /^\d+$/.test(name.slice(layerName.length + 5));
+}
+
+function backupKeys(root: string, path: string): string[] | undefined {
+  try {
+    const text = readTextIfExists(join(root, path), path, { noFollow: true });
+    if (text === undefined) return undefined;
+    return [...new Set(parseDotenvEntries(text, { lookup: {}, file: path }).map((e) => e.key))];
+  } catch (error) {
+    if (error instanceof EnvplaneError) return undefined;
+    throw error;
+  }
 }

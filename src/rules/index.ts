@@ -17,6 +17,7 @@ import { requiredKeyUnset } from './required-key-unset.ts';
 import { secretDirMode } from './secret-dir-mode.ts';
 import { secretEnvVar } from './secret-env-var.ts';
 import { secretFileMode } from './secret-file-mode.ts';
+import { secretInBackup } from './secret-in-backup.ts';
 import { secretInConfig } from './secret-in-config.ts';
 import { secretMissing } from './secret-missing.ts';
 import { secretNotIgnored } from './secret-not-ignored.ts';
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   secretNotIgnored,
   secretFileMode,
   secretDirMode,
+  secretInBackup,
   secretTooOld,
   exampleMissing,
   exampleOrphan,

@@ -114,6 +114,19 @@ export interface DockerfileFact {
   secretMounts: { line: number; id: string; env?: string }[];
 }
 
+/**
+ * A backup `envplane migrate` keeps of a layer it rewrote (`<layer>.bak`, `.bak.2`, …): it holds the old plaintext
+ * values until someone deletes it. Key names only.
+ */
+export interface LayerBackupFact {
+  /** Project-relative path of the backup. */
+  path: string;
+  /** The declared layer it is the backup of (it sits beside it, named after it). */
+  layer: string;
+  /** The keys it assigns, without their values. */
+  keys: string[];
+}
+
 export interface CheckInput {
   manifest: Manifest;
   /** The environments and instances in scope (`--env`, `--service`). */
@@ -130,4 +143,6 @@ export interface CheckInput {
   dockerfiles: DockerfileFact[];
   /** The project's own Compose files, one model per file. */
   compose: ComposeModel[];
+  /** Backups of declared layers that exist (whatever their layer's state), sorted by path. */
+  layerBackups: LayerBackupFact[];
 }

@@ -4,7 +4,7 @@
  * every instance (every tenant) resolves to the same config values and the same secret values as before.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
@@ -117,6 +117,52 @@ describe('migrate --env development (secrets in layer files)', () => {
     const left = rules(after.stdout);
     assert.ok(!left.has('secret-in-config'), after.stdout);
     assert.ok(!left.has('secret-env-var'), after.stdout);
+  });
+
+  it('says the .bak files hold plaintext; `check` warns about each one with its rm command until it is deleted', () => {
+    const dir = copyExample('service-scoped');
+    const r = runCli(['migrate', '--env', 'development'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const backups = [
+      '.env.backend.bak',
+      '.env.etl.acme.bak',
+      '.env.etl.techcorp.bak',
+      '.env.etl.wex.bak',
+      '.env.shared.bak',
+    ];
+    for (const bak of backups) assert.ok(existsSync(join(dir, bak)), bak);
+    assert.match(r.stdout, /hold the old plaintext secret values \(mode 0600, ignored by git\)/);
+    const rm = /delete them: rm (.+)$/m.exec(r.stdout);
+    assert.deepEqual(rm?.[1]?.split(' ').sort(), backups, r.stdout);
+
+    const warnings = () => {
+      const c = runCli(['check', '--env', 'development', '--json'], { cwd: dir });
+      assert.notEqual(c.code, 2, c.stderr);
+      for (const value of SECRET_VALUES) assert.ok(!`${c.stdout}${c.stderr}`.includes(value), `printed ${value}`);
+      return (JSON.parse(c.stdout).problems as { rule: string; severity: string; location?: { file: string } }[])
+        .filter((p) => p.rule === 'secret-in-backup')
+        .map((p) => `${p.severity} ${p.location?.file}`);
+    };
+    assert.deepEqual(
+      warnings(),
+      backups.map((b) => `warning ${b}`),
+    );
+    const text = runCli(['check', '--env', 'development'], { cwd: dir });
+    assert.match(
+      text.stdout,
+      /backup \.env\.backend\.bak of layer \.env\.backend still holds secrets JWT_SECRET_KEY and SESSION_SECRET_KEY in plaintext/,
+    );
+    assert.match(text.stdout, /then delete the backup: `rm \.env\.backend\.bak`/);
+    for (const value of SECRET_VALUES) assert.ok(!text.stdout.includes(value), `printed ${value}`);
+
+    // Deleting one backup clears its warning and only that one; deleting all clears the rule.
+    rmSync(join(dir, '.env.backend.bak'));
+    assert.deepEqual(
+      warnings(),
+      backups.slice(1).map((b) => `warning ${b}`),
+    );
+    for (const bak of backups.slice(1)) rmSync(join(dir, bak));
+    assert.deepEqual(warnings(), []);
   });
 
   it('is idempotent, and --remove-old keeps no backup', () => {

@@ -7,6 +7,8 @@ import { rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runRules } from '../../src/rules/index.ts';
+import { secretInBackup } from '../../src/rules/secret-in-backup.ts';
+import type { LayerBackupFact } from '../../src/rules/types.ts';
 import { check, facts, git, MANIFEST, of, project, strong } from './_fixture.ts';
 
 const manifest = (...edits: [string, string][]) =>
@@ -296,6 +298,88 @@ describe('permissions', () => {
   test('0600 files in 0700 directories pass', () => {
     const r = check(project({}, { 'secrets/db_password.txt': 0o600, 'secrets/wex': 0o700 }));
     assert.deepEqual([...of(r, 'secret-file-mode'), ...of(r, 'secret-dir-mode')], []);
+  });
+});
+
+describe('secret-in-backup', () => {
+  // The rule on constructed facts: a real project's input with the backups it would have gathered.
+  const withBackups = (layerBackups: LayerBackupFact[], options: { environment?: string; service?: string } = {}) =>
+    secretInBackup.run({ ...facts(project(), options), layerBackups });
+
+  test('a backup holding declared secrets (runtime and build): its path, layer, the secret names, the rm command', () => {
+    const [p, ...rest] = withBackups([
+      { path: 'config/common.env.bak', layer: 'config/common.env', keys: ['DB_HOST', 'db_password', 'pip_index_url'] },
+    ]);
+    assert.equal(rest.length, 0);
+    assert.equal(
+      p!.message,
+      'backup config/common.env.bak of layer config/common.env still holds secrets db_password and pip_index_url in plaintext',
+    );
+    assert.deepEqual(p!.location, { file: 'config/common.env.bak' });
+    assert.equal(p!.related, undefined);
+    assert.match(p!.hint!, /verify the migrated values.*then delete the backup: `rm config\/common\.env\.bak`$/);
+  });
+
+  test('one finding per backup (.bak and .bak.2); a path a shell would split is quoted in the hint', () => {
+    const found = withBackups([
+      { path: '.env.etl.wex.bak', layer: '.env.etl.wex', keys: ['jira_token'] },
+      { path: '.env.etl.wex.bak.2', layer: '.env.etl.wex', keys: ['CLIENT_NAME', 'jira_token'] },
+    ]);
+    assert.deepEqual(
+      found.map((f) => f.location?.file),
+      ['.env.etl.wex.bak', '.env.etl.wex.bak.2'],
+    );
+    assert.match(found[0]!.message, /holds secret jira_token in plaintext$/);
+    // A layer path with a space (rules see only facts, so the name need not exist here).
+    const dir = project();
+    const input = facts(dir);
+    const spaced = secretInBackup.run({
+      ...input,
+      environments: input.environments.map((e) => ({ ...e, config: [...e.config, "my config/it's.env"] })),
+      layerBackups: [{ path: "my config/it's.env.bak", layer: "my config/it's.env", keys: ['db_password'] }],
+    });
+    assert.match(spaced[0]!.hint!, /`rm 'my config\/it'\\''s\.env\.bak'`$/);
+  });
+
+  test('no finding for config-only keys, undeclared keys, or a layer outside --env / --service', () => {
+    assert.deepEqual(
+      withBackups([{ path: 'config/dev.env.bak', layer: 'config/dev.env', keys: ['LOG_LEVEL', 'SOMETHING_ELSE'] }]),
+      [],
+    );
+    const prod = { path: 'config/prod.env.bak', layer: 'config/prod.env', keys: ['db_password'] };
+    assert.equal(withBackups([prod]).length, 1);
+    assert.deepEqual(withBackups([prod], { environment: 'dev' }), []);
+    const etl = { path: '.env.etl.wex.bak', layer: '.env.etl.wex', keys: ['jira_token'] };
+    assert.deepEqual(withBackups([etl], { service: 'api' }), []);
+    assert.equal(withBackups([etl], { service: 'etl' }).length, 1);
+  });
+
+  test('facts: backups beside declared layers, key names only; links, other suffixes and non-env files skipped', () => {
+    const value = strong();
+    const dir = project({
+      'config/common.env.bak': `DB_HOST=db\ndb_password=${value}\n`,
+      'config/common.env.bak.2': `db_password=${value}\n`,
+      'config/common.env.bak.old': `db_password=${value}\n`,
+      'config/common.env.orig': `db_password=${value}\n`,
+      'config/unlisted.env.bak': `db_password=${value}\n`,
+      '.env.etl.wex.bak': 'CLIENT_NAME=WEX\n',
+    });
+    writeFileSync(join(dir, 'config', 'dev.env.bak'), Buffer.from([0x64, 0x62, 0x3d, 0xff, 0x0a])); // not UTF-8
+    symlinkSync(join(dir, 'config', 'common.env.bak'), join(dir, '.env.etl.techcorp.bak'));
+    const input = facts(dir);
+    assert.deepEqual(input.layerBackups, [
+      { path: '.env.etl.wex.bak', layer: '.env.etl.wex', keys: ['CLIENT_NAME'] },
+      { path: 'config/common.env.bak', layer: 'config/common.env', keys: ['DB_HOST', 'db_password'] },
+      { path: 'config/common.env.bak.2', layer: 'config/common.env', keys: ['db_password'] },
+    ]);
+    assert.ok(!JSON.stringify(input).includes(value), 'no value in the facts');
+    const problems = of(runRules(input), 'secret-in-backup');
+    assert.deepEqual(
+      problems.map((p) => p.location?.file),
+      ['config/common.env.bak', 'config/common.env.bak.2'],
+    );
+    assert.equal(problems[0]!.severity, 'warning');
+    assert.ok(!JSON.stringify(problems).includes(value), 'no value in the problems');
   });
 });
 

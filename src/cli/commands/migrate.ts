@@ -13,6 +13,7 @@ import type { Plane } from '../../manifest/types.ts';
 import { editManifest } from '../../manifest/write.ts';
 import { findProjectRoot, loadProject, MANIFEST_FILE } from '../../project/load.ts';
 import { findEnvironment } from '../../resolve/instances.ts';
+import { shellWord } from '../../rules/_common.ts';
 import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
@@ -270,6 +271,17 @@ function planText(plan: MigrationPlan, dryRun: boolean, resumed: number | undefi
     for (const s of plan.steps) lines.push(`  ${s.op === 'remove' ? 'remove' : s.kind.padEnd(9)} ${s.path}`);
   }
   for (const w of plan.warnings) lines.push(`${style.yellow('warning')}: ${w}`);
+  // The backups are the one place the moved secrets stay in plaintext: say so, and how to get rid of them.
+  const backups = plan.steps.filter((s) => s.op === 'write' && s.kind === 'backup').map((s) => s.path);
+  if (backups.length > 0) {
+    const one = backups.length === 1;
+    lines.push(
+      '',
+      dryRun
+        ? `Would keep the old text of ${one ? 'the rewritten layer' : 'each rewritten layer'}, plaintext secret values included, in ${backups.join(', ')} until you delete ${one ? 'it' : 'them'} (--remove-old keeps none).`
+        : `${backups.join(', ')} ${one ? 'holds' : 'hold'} the old plaintext secret values (mode 0600, ignored by git), for undo only. Once the migrated values are verified (\`envplane check\`, then start the services), delete ${one ? 'it' : 'them'}: rm ${backups.map(shellWord).join(' ')}`,
+    );
+  }
   if (plan.source && !dryRun && !plan.steps.some((s) => s.op === 'remove'))
     lines.push(
       '',
