@@ -8,6 +8,10 @@ import { pick, requiredNames } from './_instance.ts';
 
 export async function loadInstanceCached(args: InstanceArgs): Promise<InstanceContext> {
   const { envName, serviceName } = requiredNames(args);
-  const project = await loadProjectCached({ ...(args.dir ? { dir: args.dir } : {}), environment: envName });
+  const project = await loadProjectCached({
+    ...(args.dir ? { dir: args.dir } : {}),
+    environment: envName,
+    instance: { service: serviceName, tenant: args.tenant },
+  });
   return pick(project, envName, serviceName, args.tenant);
 }

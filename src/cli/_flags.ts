@@ -1,8 +1,8 @@
 /**
- * A command's flags, read strictly against its citty `args` with `util.parseArgs` (Node's own parser, the one
- * citty wraps) instead of citty's lenient runner: an unknown flag, a flag without its value or a missing required
- * argument is a usage error (exit 2) with a hint, where citty would accept it silently or fail with an internal
- * error. It is also lighter on every start, which `run` pays in front of each program.
+ * A command's flags, read strictly against its citty `args` with `util.parseArgs` (Node's own tokenizer, the one
+ * citty wraps) instead of citty's lenient runner: an unknown flag, a flag without its value, a boolean given a value
+ * or a missing required argument is a usage error (exit 2) with a hint, where citty would accept it silently or fail
+ * with an internal error. It is also lighter on every start, which `run` pays in front of each program.
  *
  * What citty's runner did and this keeps: values under the declared names, `--no-<flag>` for booleans, one-letter
  * aliases, defaults, positionals in declaration order and all of them in `_`. Error messages quote flag names only,
@@ -48,46 +48,39 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
     negated.push(name);
     return false;
   });
-  refuseUnknown(tokens, options, commandName, usage);
-
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: tokens, options, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new EnvplaneError('usage', parseProblem(error, options), { hint: `see ${usage}` });
-  }
-  const flags: ParsedFlags = { _: [...parsed.positionals, ...after] };
+  // One lenient pass for the tokens, then the strict checks by hand: a second, strict parse would double the cost,
+  // and its messages would have to be picked apart to name the flag without echoing a value.
+  const parsed = parseArgs({ args: tokens, options, strict: false, allowPositionals: true, tokens: true });
+  const flags: ParsedFlags = { _: [] };
   for (const [name, arg] of Object.entries(def))
     if (arg.type !== 'positional' && 'default' in arg && arg.default !== undefined) flags[name] = arg.default;
-  Object.assign(flags, parsed.values);
+  for (const token of parsed.tokens) {
+    if (token.kind === 'positional') flags._.push(token.value);
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (spec === undefined)
+      throw new EnvplaneError('usage', `unknown option "${token.rawName}" for "envplane ${commandName}"`, {
+        hint: `${unknownHint(token.name, Object.keys(options), 'options')} (see ${usage})`,
+      });
+    if (spec.type === 'boolean') {
+      if (token.inlineValue)
+        throw new EnvplaneError('usage', `--${token.name} takes no value`, { hint: `see ${usage}` });
+      flags[token.name] = true;
+    } else {
+      // A value that looks like a flag is taken as a forgotten value, as strict util.parseArgs does (`--env=-x` works).
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))
+        throw new EnvplaneError('usage', `--${token.name} needs a value`, { hint: `see ${usage}` });
+      flags[token.name] = token.value;
+    }
+  }
   for (const name of negated) flags[name] = false;
+  const given = [...flags._];
+  flags._.push(...after);
   positionals.forEach(({ name, required }, i) => {
-    const value = parsed.positionals[i];
+    const value = given[i];
     if (value === undefined && required)
       throw new EnvplaneError('usage', `missing <${name}> for envplane ${commandName}`, { hint: `see ${usage}` });
     flags[name] = value;
   });
   return flags;
-}
-
-/** An unknown flag, named as typed but without any `=value`, with the closest known one. */
-function refuseUnknown(args: string[], options: Record<string, OptionSpec>, commandName: string, usage: string): void {
-  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
-  for (const token of tokens) {
-    if (token.kind !== 'option' || token.name in options) continue;
-    throw new EnvplaneError('usage', `unknown option "${token.rawName}" for "envplane ${commandName}"`, {
-      hint: `${unknownHint(token.name, Object.keys(options), 'options')} (see ${usage})`,
-    });
-  }
-}
-
-/** What util.parseArgs objected to, in words that name the flag (found among the known names) and never a value. */
-function parseProblem(error: unknown, options: Record<string, OptionSpec>): string {
-  const message = error instanceof Error ? error.message : '';
-  const flag = Object.keys(options)
-    .sort((a, b) => b.length - a.length)
-    .find((name) => message.includes(`--${name}`));
-  if ((error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || flag === undefined)
-    return 'the options could not be read';
-  return options[flag]?.type === 'boolean' ? `--${flag} takes no value` : `--${flag} needs a value`;
 }

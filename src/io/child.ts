@@ -25,7 +25,7 @@ export interface ChildSpec {
   env: Record<string, string>;
   /** One filter per stream; when absent the child inherits our stdout/stderr (a TTY stays a TTY). */
   filter?: () => OutputFilter;
-  /** Called once the child exists, while it starts: work that must not delay its start (the audit line). */
+  /** Called once the child exists, while it starts: work that must not delay its start (audit line, sweeps). */
   onSpawn?: (child: ChildProcess) => void;
 }
 

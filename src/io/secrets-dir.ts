@@ -47,7 +47,6 @@ export function secretsBase(): string {
 }
 
 export function createSecretsDir(base = secretsBase()): SecretsDir {
-  removeOrphans(base);
   // mkdtemp picks an unpredictable suffix (from the OS, without loading node:crypto) and creates the directory 0700,
   // failing if the name exists, so nobody can have prepared it for us; the mode is set again below because the
   // umask may have narrowed or (with a default ACL) the filesystem may have widened it.
@@ -99,8 +98,11 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
   };
 }
 
-/** Directories of earlier runs whose envplane process no longer exists (it was SIGKILLed or crashed). */
-function removeOrphans(base: string): void {
+/**
+ * Removes directories of earlier runs whose envplane process no longer exists (it was SIGKILLed or crashed). `run`
+ * calls it once its child has started, so the sweep does not delay the start.
+ */
+export function removeOrphans(base = secretsBase()): void {
   let names: string[];
   try {
     names = readdirSync(base);

@@ -14,11 +14,11 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fstatSync,
   fsyncSync,
-  lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -38,14 +38,32 @@ export function userCacheDir(kind: CacheKind): string | undefined {
   }
 }
 
-/** The entry's bytes if it can be trusted (see the file comment), else undefined. */
+/**
+ * The entry's bytes if it can be trusted (see the file comment), else undefined. The checks are made on the open
+ * descriptor (O_NOFOLLOW, then fstat), so what is checked is what is read: no link can be swapped in between.
+ */
 export function readUserCache(file: string): Buffer | undefined {
+  let fd: number;
   try {
-    const stat = lstatSync(file);
-    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
-    return readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let done = 0;
+    while (done < bytes.length) {
+      const n = readSync(fd, bytes, done, bytes.length - done, done);
+      if (n === 0) return undefined; // shrank while we read: a writer replaced it, take it as missing
+      done += n;
+    }
+    return bytes;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -5,7 +5,7 @@ import { EnvplaneError } from '../errors.ts';
 import { readTextIfExists } from '../io/read.ts';
 import { positionOf } from '../manifest/_pointer.ts';
 import type { Manifest } from '../manifest/types.ts';
-import { findEnvironment, listInstances } from '../resolve/instances.ts';
+import { findEnvironment, findInstance, listInstances } from '../resolve/instances.ts';
 import { allLayers, type LayerRef } from '../resolve/layers.ts';
 import type { LoadOptions, Project } from './_root.ts';
 
@@ -13,7 +13,11 @@ export function readLayers(root: string, manifest: Manifest, options: LoadOption
   const lookup = options.lookup ?? (process.env as Record<string, string | undefined>);
   const layers: Project['layers'] = {};
   const only = options.environment === undefined ? undefined : [findEnvironment(manifest, options.environment)];
-  for (const ref of allLayers(manifest, listInstances(manifest), only)) {
+  const instances =
+    only && options.instance
+      ? [findInstance(manifest, options.instance.service, options.instance.tenant)]
+      : listInstances(manifest);
+  for (const ref of allLayers(manifest, instances, only)) {
     const entries = readLayer(root, ref, lookup);
     if (entries === undefined && options.requireLayers !== false) throw missingLayer(manifest, ref);
     layers[ref.path] = entries;

@@ -22,6 +22,12 @@ export interface LoadOptions {
   lookup?: Lookup;
   /** Read only this environment's layers (name or alias); default: every environment's. */
   environment?: string;
+  /**
+   * With `environment`: read only the layers this one instance reads (what `run`, `env` and `explain` need), so
+   * their cost does not grow with the number of services and tenants, and another service's missing layer does not
+   * stop this one. Default: every instance's.
+   */
+  instance?: { service: string; tenant?: string | undefined };
   /** Fail on a missing layer file (default true). `check` passes false and reports it as a problem. */
   requireLayers?: boolean;
 }

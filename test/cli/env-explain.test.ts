@@ -1,6 +1,6 @@
 /** `envplane env` and `envplane explain` through the built CLI, as a user runs them. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO, copyExample, runCli } from '../_helpers.ts';
@@ -55,6 +55,23 @@ describe('envplane env', () => {
         assert.ok(!/(^|[^a-z_])pulse([^a-z_]|$)/m.test(r.stdout), 'the shared password leaked');
       }
     }
+  });
+
+  it('reads only the instance’s own layers: another tenant’s missing file does not stop it', () => {
+    const dir = copyExample('service-scoped');
+    rmSync(join(dir, '.env.etl.acme'));
+    for (const args of [
+      ['-s', 'etl', '-t', 'wex'],
+      ['-s', 'backend'],
+    ]) {
+      const r = runCli(['env', '-e', 'development', ...args], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const acme = runCli(['env', '-e', 'development', '-s', 'etl', '-t', 'acme'], { cwd: dir });
+    assert.equal(acme.code, 2);
+    assert.match(acme.stderr, /envplane\.yaml:\d+:\d+: layer file \.env\.etl\.acme does not exist/);
+    const check = runCli(['check', '-e', 'development'], { cwd: dir });
+    assert.match(check.stdout, /\.env\.etl\.acme/, 'check still reports the missing layer');
   });
 
   it('etl for wex never shows techcorp or acme values', () => {

@@ -60,6 +60,8 @@ describe('parseFlags', () => {
     assert.equal(usageError(() => parseFlags('run', DEF, ['--env'])).message, '--env needs a value');
     assert.equal(usageError(() => parseFlags('run', DEF, ['-e'])).message, '--env needs a value');
     assert.equal(usageError(() => parseFlags('run', DEF, ['--json=false'])).message, '--json takes no value');
+    assert.equal(usageError(() => parseFlags('run', DEF, ['--env', '--json'])).message, '--env needs a value');
+    assert.equal(parseFlags('run', DEF, ['--env=-odd']).env, '-odd', 'an inline value may start with a dash');
     const hooks = { action: { type: 'positional', description: 'install', required: true } } as const;
     assert.equal(usageError(() => parseFlags('hooks', hooks, [])).message, 'missing <action> for envplane hooks');
   });

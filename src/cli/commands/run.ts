@@ -8,7 +8,7 @@ import { defineCommand } from 'citty';
 import type { ChildProcess } from 'node:child_process';
 import { EnvplaneError } from '../../errors.ts';
 import { runChild, SignalRelay } from '../../io/child.ts';
-import { createSecretsDir, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
+import { createSecretsDir, removeOrphans, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { readSecretValue } from '../../stores/read.ts';
@@ -62,11 +62,14 @@ export default defineCommand({
     );
     const values = readBundleSecrets(context, bundle, 'envplane run');
     if (mode === 'env') refuseSharedNames(bundle, values);
-    // The audit line is written while the child starts, not before: the lock, the user lookup, the hash chain
-    // (node:crypto) and the fsync would otherwise add their milliseconds to every start. It stays fail-closed: if the
-    // line cannot be written, the child is stopped and run fails, so no unaudited run completes.
+    // Work that would delay the child's start runs once it exists: the sweep for directories that killed runs left
+    // behind, and the audit line (the lock, the user lookup, the hash chain with node:crypto, the fsync). The audit
+    // stays fail-closed: if the line cannot be written, the child is stopped and run fails, so no unaudited run
+    // completes.
     let audited: Promise<unknown> = Promise.resolve(undefined);
-    const audit = (child: ChildProcess) => {
+    const base = secretsBase();
+    const afterSpawn = (child: ChildProcess) => {
+      removeOrphans(base);
       if (values.length === 0) return;
       audited = import('../../audit/log.ts')
         .then(({ appendAudit }) =>
@@ -98,18 +101,18 @@ export default defineCommand({
     const removeDir = () => dir?.remove();
     process.once('exit', removeDir);
     try {
-      const env = baseEnv(args.pristine === true);
+      const env = baseEnv(args.pristine === true, base);
       for (const c of bundle.config) if (c.value !== undefined) env[c.key] = c.value;
       if (mode === 'env') for (const { ref, value } of values) env[secretEnvName(ref.name)] = value;
       else if (values.length > 0) {
-        dir = createSecretsDir();
+        dir = createSecretsDir(base);
         for (const { ref, value } of values) env[ref.fileEnv] = dir.write(ref.name, value);
         env[SECRETS_DIR_VAR] = dir.path;
       }
       const secrets = values.map((v) => ({ name: v.ref.name, value: v.value }));
       const filter = args.redact ? await redactorFactory(secrets) : undefined;
       const code = await runChild(
-        { command, args: commandArgs, env, onSpawn: audit, ...(filter ? { filter } : {}) },
+        { command, args: commandArgs, env, onSpawn: afterSpawn, ...(filter ? { filter } : {}) },
         relay,
       );
       const failure = await audited;
@@ -148,11 +151,11 @@ function childCommand(rawArgs: string[]): [string, ...string[]] {
  * Inherit (then the bundle overrides), or start pristine. Inherited variables that point into another run's
  * secrets directory are dropped, so a nested `envplane run` does not pass the outer instance's secrets along.
  */
-function baseEnv(pristine: boolean): Record<string, string> {
+function baseEnv(pristine: boolean, secretsBaseDir: string): Record<string, string> {
   if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
   const env: Record<string, string> = {};
   const outerDir = process.env[SECRETS_DIR_VAR];
-  const base = `${secretsBase()}/envplane-run-`;
+  const base = `${secretsBaseDir}/envplane-run-`;
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined || name === SECRETS_DIR_VAR) continue;
     if (value.startsWith(base) || (outerDir && value.startsWith(outerDir))) continue;
