@@ -6,7 +6,7 @@ import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readS
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
-import { ensureDir } from '../io/atomic.ts';
+import { ensureDir } from '../io/dirs.ts';
 import { STATE_DIR, withLock } from '../io/lock.ts';
 import { readTextIfExists } from '../io/read.ts';
 import { type AuditEvent, formatEntry, nextPrev } from './chain.ts';

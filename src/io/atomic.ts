@@ -10,7 +10,6 @@ import {
   fchmodSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -19,6 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
+import { ensureDir } from './dirs.ts';
 
 export interface WriteOptions {
   /** File mode (default 0o600). Applied with fchmod, so the umask cannot widen or narrow it. */
@@ -94,26 +94,6 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
       unlinkQuietly(temp);
     },
   };
-}
-
-/** Creates missing directories with `mode`; refuses a symlinked directory on the way. */
-export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
-  try {
-    const stat = lstatSync(dir);
-    if (stat.isSymbolicLink())
-      throw new EnvplaneError('input', `refusing to write through the symbolic link ${dirname(shownAs)}`, {
-        location: { file: dirname(shownAs) },
-        hint: 'replace the link with a real directory',
-      });
-    if (!stat.isDirectory())
-      throw new EnvplaneError('input', `${dirname(shownAs)} is not a directory`, {
-        location: { file: dirname(shownAs) },
-      });
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dir, { recursive: true, mode });
 }
 
 /**

@@ -15,10 +15,9 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
-import { ensureDir } from './atomic.ts';
+import { ensureDir } from './dirs.ts';
 
 export const STATE_DIR = '.envplane';
 const LOCK_FILE = 'lock';
@@ -126,7 +125,8 @@ function breakIfStale(path: string): void {
   const owner = readOwner(path);
   const stale = owner === undefined ? Date.now() - mtime > EMPTY_GRACE_MS : !alive(owner, path);
   if (!stale) return;
-  const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+  // Unique per breaker (our pid) and attempt; it lives in our own 0700 state folder, so it need not be unguessable.
+  const aside = `${path}.stale-${process.pid}-${Date.now().toString(36)}`;
   try {
     renameSync(path, aside);
   } catch {

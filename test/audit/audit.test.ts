@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { GENESIS, lineHash, verifyChain } from '../../src/audit/chain.ts';
 import { appendAudit, readAuditText } from '../../src/audit/log.ts';
 import { runCli, tempDir } from '../_helpers.ts';
@@ -27,6 +29,20 @@ function verify(root: string): {
   const r = runCli(['audit', 'verify', '--json', '--dir', root], { cwd: root });
   return { code: r.code, out: JSON.parse(r.stdout) };
 }
+
+describe('audit chain hash', () => {
+  it('is SHA-256 of the line as UTF-8, the same as node:crypto for any text (lone surrogates included)', () => {
+    assert.equal(lineHash(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    for (const odd of ['\ud800', 'a\udfffb', '\u{1f511} key', 'é\u0000'])
+      assert.equal(lineHash(odd), createHash('sha256').update(odd, 'utf8').digest('hex'), JSON.stringify(odd));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 600 }), (line) => {
+        assert.equal(lineHash(line), createHash('sha256').update(line, 'utf8').digest('hex'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
 
 describe('audit log', () => {
   it('appends hash-chained lines, 0600 in a 0700 folder, with time, user and names only', () => {
