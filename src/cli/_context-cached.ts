@@ -3,15 +3,17 @@
  * A separate file because `_context.ts` imports the full loader, and with it the YAML parser, statically.
  */
 import { loadProjectCached } from '../project/load-cached.ts';
-import type { InstanceArgs, InstanceContext } from './_instance.ts';
-import { pick, requiredNames } from './_instance.ts';
+import {
+  type InstanceArgs,
+  type InstanceContext,
+  type LayerScope,
+  loadOptions,
+  pick,
+  requiredNames,
+} from './_instance.ts';
 
-export async function loadInstanceCached(args: InstanceArgs): Promise<InstanceContext> {
+export async function loadInstanceCached(args: InstanceArgs, scope: LayerScope = 'instance'): Promise<InstanceContext> {
   const { envName, serviceName } = requiredNames(args);
-  const project = await loadProjectCached({
-    ...(args.dir ? { dir: args.dir } : {}),
-    environment: envName,
-    instance: { service: serviceName, tenant: args.tenant },
-  });
+  const project = await loadProjectCached({ ...loadOptions(args, scope), environment: envName });
   return pick(project, envName, serviceName, args.tenant);
 }

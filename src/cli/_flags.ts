@@ -24,15 +24,16 @@ interface OptionSpec {
 const GLOBAL: Record<string, OptionSpec> = { debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly string[]): ParsedFlags {
-  const options: Record<string, OptionSpec> = { ...GLOBAL };
+  // Null-prototype maps: `--constructor` or `--__proto__` must be unknown flags, not inherited properties.
+  const options: Record<string, OptionSpec> = Object.assign(Object.create(null), GLOBAL);
   const positionals: { name: string; required: boolean }[] = [];
   for (const [name, arg] of Object.entries(def)) {
+    refuseUnsupported(commandName, name, arg);
     if (arg.type === 'positional') {
       positionals.push({ name, required: arg.required === true });
       continue;
     }
-    const aliases = 'alias' in arg && arg.alias !== undefined ? [arg.alias].flat() : [];
-    const short = aliases.find((a) => a.length === 1);
+    const short = 'alias' in arg && arg.alias !== undefined ? [arg.alias].flat()[0] : undefined;
     options[name] = { type: arg.type === 'boolean' ? 'boolean' : 'string', ...(short ? { short } : {}) };
   }
   const usage = `envplane ${commandName} --help`;
@@ -51,7 +52,7 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
   // One lenient pass for the tokens, then the strict checks by hand: a second, strict parse would double the cost,
   // and its messages would have to be picked apart to name the flag without echoing a value.
   const parsed = parseArgs({ args: tokens, options, strict: false, allowPositionals: true, tokens: true });
-  const flags: ParsedFlags = { _: [] };
+  const flags: ParsedFlags = Object.assign(Object.create(null), { _: [] });
   for (const [name, arg] of Object.entries(def))
     if (arg.type !== 'positional' && 'default' in arg && arg.default !== undefined) flags[name] = arg.default;
   for (const token of parsed.tokens) {
@@ -67,8 +68,9 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
         throw new EnvplaneError('usage', `--${token.name} takes no value`, { hint: `see ${usage}` });
       flags[token.name] = true;
     } else {
-      // A value that looks like a flag is taken as a forgotten value, as strict util.parseArgs does (`--env=-x` works).
-      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))
+      // A value that looks like a flag means the value was forgotten, as strict util.parseArgs judges it: `--env=-x`
+      // and a lone `-` (stdout, as in `-o -`) are values.
+      if (token.value === undefined || (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')))
         throw new EnvplaneError('usage', `--${token.name} needs a value`, { hint: `see ${usage}` });
       flags[token.name] = token.value;
     }
@@ -83,4 +85,23 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
     flags[name] = value;
   });
   return flags;
+}
+
+/**
+ * citty features this reader does not implement. Every command's flags pass through here in the tests, so using one
+ * fails loudly in development instead of being ignored for users.
+ */
+function refuseUnsupported(commandName: string, name: string, arg: ArgsDef[string]): void {
+  const aliases = 'alias' in arg && arg.alias !== undefined ? [arg.alias].flat() : [];
+  const problem =
+    arg.type === 'enum'
+      ? 'enum flags'
+      : arg.type !== 'positional' && 'required' in arg && arg.required
+        ? 'required flags (check them in the command, with a hint)'
+        : arg.type === 'positional' && 'default' in arg && arg.default !== undefined
+          ? 'positional defaults'
+          : aliases.length > 1 || aliases.some((a) => a.length !== 1)
+            ? 'aliases other than one letter'
+            : undefined;
+  if (problem) throw new Error(`envplane ${commandName} --${name}: _flags.ts does not support ${problem}`);
 }

@@ -1,7 +1,7 @@
 /** Picking the environment and the instance from flags; no loader here, so every command can import it cheaply. */
 import { EnvplaneError } from '../errors.ts';
 import type { Environment } from '../manifest/types.ts';
-import type { Project } from '../project/_root.ts';
+import type { LoadOptions, Project } from '../project/_root.ts';
 import { findEnvironment, findInstance } from '../resolve/instances.ts';
 import type { Instance } from '../resolve/types.ts';
 
@@ -21,6 +21,21 @@ export interface InstanceArgs {
   env?: string;
   service?: string;
   tenant?: string;
+}
+
+/**
+ * Which layer files to read: the instance's own (what it receives; `run`, `env`, `export`), or every file of the
+ * environment (`explain`, which also says where else a key is set).
+ */
+export type LayerScope = 'instance' | 'environment';
+
+export function loadOptions(args: InstanceArgs, scope: LayerScope): LoadOptions {
+  const { envName, serviceName } = requiredNames(args);
+  return {
+    ...(args.dir ? { dir: args.dir } : {}),
+    environment: envName,
+    ...(scope === 'instance' ? { instance: { service: serviceName, tenant: args.tenant } } : {}),
+  };
 }
 
 export function requiredNames(args: InstanceArgs) {

@@ -72,6 +72,11 @@ describe('envplane env', () => {
     assert.match(acme.stderr, /envplane\.yaml:\d+:\d+: layer file \.env\.etl\.acme does not exist/);
     const check = runCli(['check', '-e', 'development'], { cwd: dir });
     assert.match(check.stdout, /\.env\.etl\.acme/, 'check still reports the missing layer');
+    const out = join(dir, 'wex.env');
+    const exported = runCli(['export', '-e', 'development', '-s', 'etl', '-t', 'wex', '-o', out, '--force'], {
+      cwd: dir,
+    });
+    assert.equal(exported.code, 0, exported.stderr);
   });
 
   it('etl for wex never shows techcorp or acme values', () => {
@@ -83,6 +88,13 @@ describe('envplane env', () => {
 });
 
 describe('envplane explain', () => {
+  it('reads the whole environment: says where else a key is set, and explains a key only another file sets', () => {
+    const dir = copyExample('service-scoped');
+    const r = runCli(['explain', 'CLIENT_NAME', '-e', 'development', '-s', 'backend'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /also set in files this instance does not read: \.env\.etl\.wex:2/);
+  });
+
   it('shows each layer that sets the key and which one wins', () => {
     const r = runCli(['explain', 'ETL_SERVICE_URL', '--env', 'dev', '--service', 'backend'], { cwd: serviceScoped });
     assert.equal(r.code, 0, r.stderr);

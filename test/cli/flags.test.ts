@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import type { ArgsDef } from 'citty';
 import fc from 'fast-check';
 import { parseFlags } from '../../src/cli/_flags.ts';
+import { commands } from '../../src/cli/commands.ts';
 import { EnvplaneError } from '../../src/errors.ts';
 
 const DEF = {
@@ -62,8 +63,33 @@ describe('parseFlags', () => {
     assert.equal(usageError(() => parseFlags('run', DEF, ['--json=false'])).message, '--json takes no value');
     assert.equal(usageError(() => parseFlags('run', DEF, ['--env', '--json'])).message, '--env needs a value');
     assert.equal(parseFlags('run', DEF, ['--env=-odd']).env, '-odd', 'an inline value may start with a dash');
+    assert.equal(parseFlags('export', DEF, ['-e', '-']).env, '-', 'a lone dash is a value (stdout, as in -o -)');
     const hooks = { action: { type: 'positional', description: 'install', required: true } } as const;
     assert.equal(usageError(() => parseFlags('hooks', hooks, [])).message, 'missing <action> for envplane hooks');
+  });
+
+  test('inherited property names are unknown flags, not flags', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      assert.match(usageError(() => parseFlags('env', DEF, [`--${name}=1`])).message, /unknown option/);
+  });
+
+  test('every registered command’s flags are readable (no citty feature this reader lacks)', async () => {
+    for (const [name, entry] of Object.entries(commands)) {
+      const command = await entry.load();
+      const args: ArgsDef = (typeof command.args === 'function' ? await command.args() : await command.args) ?? {};
+      const required = Object.values(args).some((a) => a.type === 'positional' && a.required);
+      if (required) assert.throws(() => parseFlags(name, args, []), EnvplaneError);
+      else assert.doesNotThrow(() => parseFlags(name, args, []), name);
+    }
+  });
+
+  test('a citty feature it does not implement is refused when the command is defined, not ignored', () => {
+    for (const arg of [
+      { type: 'enum', options: ['a'], description: '' },
+      { type: 'string', required: true, description: '' },
+      { type: 'string', alias: 'long', description: '' },
+    ] as const)
+      assert.throws(() => parseFlags('x', { f: arg } as ArgsDef, []), /does not support/);
   });
 
   test('property: no error message or hint repeats a value given with a flag', () => {

@@ -19,7 +19,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const keyName = required(args.key, 'key', 'usage: envplane explain <KEY> --env <env> --service <service>');
-    const { project, environment, instance } = await loadInstanceCached(args);
+    const { project, environment, instance } = await loadInstanceCached(args, 'environment');
     const known = Object.keys(project.manifest.keys);
     const inLayers = Object.values(project.layers).some((entries) => entries?.some((e) => e.key === keyName));
     if (!project.manifest.keys[keyName] && !inLayers)
