@@ -88,6 +88,14 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
 }
 
 /**
+ * A flag value the command cannot use. The message names the flag and what it takes, never what was typed: a value
+ * given by mistake (`--secrets "$TOKEN"`) must not end up in a terminal or a CI log.
+ */
+export function invalidFlagValue(flag: string, expected: string, hint?: string): EnvplaneError {
+  return new EnvplaneError('usage', `--${flag} must be ${expected}`, hint ? { hint } : {});
+}
+
+/**
  * citty features this reader does not implement. Every command's flags pass through here in the tests, so using one
  * fails loudly in development instead of being ignored for users.
  */

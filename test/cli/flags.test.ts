@@ -1,11 +1,13 @@
 /** `parseFlags` (src/cli/_flags.ts): strict flags against a command's citty args, errors that never echo a value. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ArgsDef } from 'citty';
 import fc from 'fast-check';
 import { parseFlags } from '../../src/cli/_flags.ts';
 import { commands } from '../../src/cli/commands.ts';
 import { EnvplaneError } from '../../src/errors.ts';
+import { copyExample, runCli } from '../_helpers.ts';
 
 const DEF = {
   target: { type: 'positional', description: 'what', required: false },
@@ -110,5 +112,26 @@ describe('parseFlags', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test('commands that reject a flag value name the flag and what it takes, never the value typed', () => {
+    const dir = copyExample('four-planes');
+    const value = 'Sk+canary/0123456789abcdef';
+    const cases = [
+      ['run', '-e', 'dev', '-s', 'backend', '--secrets', value, '--', 'true'],
+      ['check', '--format', value],
+      ['check', '--group-by', value],
+      ['audit', '--limit', value],
+      ['init', '--env', value, '--dir', join(dir, 'new')],
+      ['push', '--to', value, '-e', 'dev', '--from', 'dev'],
+      ['render', 'compose', '-e', 'dev', '--mode', value],
+      ['render', 'k8s', '-e', 'dev', '--external-secrets', '--store-kind', value],
+    ];
+    for (const args of cases) {
+      const r = runCli(args, { cwd: dir });
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /--[a-z-]+ must be/, args.join(' '));
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(value), `${args.slice(0, 3).join(' ')} echoed the value`);
+    }
   });
 });

@@ -104,7 +104,7 @@ describe('envplane init', () => {
     const dir = tempDir();
     const bad = runCli(['init', '--env', 'Dev Env'], { cwd: dir });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /invalid --env/);
+    assert.match(bad.stderr, /--env must be comma-separated lower-case names/);
     const unknown = runCli(['init', '--frm-existing'], { cwd: dir });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /did you mean "from-existing"/);

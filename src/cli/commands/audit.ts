@@ -4,6 +4,7 @@ import { AUDIT_LOG, readAuditText } from '../../audit/log.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { findProjectRoot } from '../../project/load.ts';
 import { dirArg, jsonArg } from '../_args.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { EXIT } from '../_fail.ts';
 import { style } from '../_style.ts';
 
@@ -41,8 +42,7 @@ export default defineCommand({
 
 function limitOf(written: string | undefined): number {
   if (written === undefined) return 20;
-  if (!/^\d+$/.test(written))
-    throw new EnvplaneError('usage', `--limit must be a whole number, not "${written}"`, { hint: 'e.g. --limit 50' });
+  if (!/^\d+$/.test(written)) throw invalidFlagValue('limit', 'a whole number', 'e.g. --limit 50');
   return Number(written);
 }
 

@@ -6,6 +6,7 @@ import type { Manifest } from '../../manifest/types.ts';
 import { gatherFacts } from '../../project/facts.ts';
 import { RULES, runRules } from '../../rules/index.ts';
 import { dirArg, jsonArg } from '../_args.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { EXIT } from '../_fail.ts';
 import { reportJson, reportSarif, reportText, summarize } from '../_report.ts';
 
@@ -65,9 +66,8 @@ export default defineCommand({
 
 function pick<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new EnvplaneError('usage', `--${flag} must be one of ${allowed.join(', ')}, not "${value}"`, {
-    hint: unknownHint(value, allowed, 'values'),
-  });
+  // The did-you-mean is worked out from what was typed but shows only an allowed value.
+  throw invalidFlagValue(flag, `one of ${allowed.join(', ')}`, unknownHint(value, allowed, 'values'));
 }
 
 /** A silence for a rule that does not exist would hide nothing and mislead the reader: refuse it. */

@@ -9,6 +9,7 @@ import { SCHEMA_REF } from '../../manifest/write.ts';
 import { MANIFEST_FILE } from '../../project/load.ts';
 import { completeGitignore, wantedIgnoreLines } from '../../setup/gitignore.ts';
 import { jsonArg } from '../_args.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { style } from '../_style.ts';
 
 export default defineCommand({
@@ -55,9 +56,7 @@ export default defineCommand({
       .map((e) => e.trim())
       .filter((e) => e !== '');
     if (environments.length === 0 || environments.some((e) => !/^[a-z][a-z0-9-]*$/.test(e)))
-      throw new EnvplaneError('usage', `invalid --env "${args.env}"`, {
-        hint: 'comma-separated lower-case names, e.g. --env development,staging,production',
-      });
+      throw invalidFlagValue('env', 'comma-separated lower-case names', 'e.g. --env development,staging,production');
     const files = scaffoldProject(project, environments, SCHEMA_REF);
     const written: string[] = [];
     const skipped: string[] = [];

@@ -15,6 +15,7 @@ import { readSecretValue } from '../../stores/read.ts';
 import { secretSource } from '../../targets/_compose.ts';
 import { checkSwarmValue, type SwarmSecret, swarmSecrets } from '../../targets/_swarm-secrets.ts';
 import { dirArg, envArg, jsonArg } from '../_args.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { required } from '../_context.ts';
 import { appendAudit } from '../../audit/log.ts';
 import { style } from '../_style.ts';
@@ -55,7 +56,7 @@ export default defineCommand({
   args,
   run({ args: a }) {
     const to = required(a.to, 'to', 'usage: envplane push --to swarm --env <env> --from <env>');
-    if (to !== 'swarm') throw new EnvplaneError('usage', `unknown --to "${to}"`, { hint: 'push supports: swarm' });
+    if (to !== 'swarm') throw invalidFlagValue('to', '"swarm"', 'push supports: swarm');
     const envName = required(a.env, 'env', 'name the environment whose secrets to create, e.g. --env production');
     if ((a.from === undefined) === (a['from-dir'] === undefined))
       throw new EnvplaneError(

@@ -33,6 +33,7 @@ import { renderSwarm } from '../../targets/swarm.ts';
 import type { Rendering } from '../../targets/types.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { type Args, args, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
 
 export default defineCommand({
@@ -89,8 +90,7 @@ function renderTarget(
   switch (target) {
     case 'compose': {
       const mode = a.mode ?? 'override';
-      if (mode !== 'override' && mode !== 'standalone')
-        throw new EnvplaneError('usage', `unknown --mode "${mode}"`, { hint: 'use override or standalone' });
+      if (mode !== 'override' && mode !== 'standalone') throw invalidFlagValue('mode', '"override" or "standalone"');
       if (mode === 'override') warnBaseEnvFiles(project.root, bundles);
       return renderCompose({
         ...base,
@@ -133,9 +133,7 @@ function renderTarget(
 function externalStore(a: Args, project: string) {
   const kind = a['store-kind'] ?? 'SecretStore';
   if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore')
-    throw new EnvplaneError('usage', `unknown --store-kind "${kind}"`, {
-      hint: 'use SecretStore or ClusterSecretStore',
-    });
+    throw invalidFlagValue('store-kind', '"SecretStore" or "ClusterSecretStore"');
   return {
     storeName: a['store-name'] ?? project,
     storeKind: kind,

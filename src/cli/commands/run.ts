@@ -13,6 +13,7 @@ import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { readSecretValue } from '../../stores/read.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
+import { invalidFlagValue } from '../_flags.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
 import type { InstanceContext } from '../_instance.ts';
 import { style } from '../_style.ts';
@@ -50,9 +51,7 @@ export default defineCommand({
     const [command, ...commandArgs] = childCommand(rawArgs);
     const mode = args.secrets;
     if (mode !== 'files' && mode !== 'env')
-      throw new EnvplaneError('usage', `--secrets must be "files" or "env", not "${mode}"`, {
-        hint: 'files (the default) is the safe choice',
-      });
+      throw invalidFlagValue('secrets', '"files" or "env"', 'files (the default) is the safe choice');
     const context = await loadInstanceCached(args);
     const bundle = resolveBundle(
       context.project.manifest,
@@ -99,7 +98,8 @@ export default defineCommand({
     const relay = new SignalRelay();
     let dir: SecretsDir | undefined;
     const removeDir = () => dir?.remove();
-    process.once('exit', removeDir);
+    // First among exit listeners: on the crash path (process.exit) the secrets go before any cache write.
+    process.prependOnceListener('exit', removeDir);
     try {
       const env = baseEnv(args.pristine === true, base);
       for (const c of bundle.config) if (c.value !== undefined) env[c.key] = c.value;
