@@ -4,10 +4,11 @@
  * linked is ignored and replaced, never trusted. Output is the same with and without a cache.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   lstatSync,
   readdirSync,
   readFileSync,
@@ -18,15 +19,19 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { REPO, runCli, tempDir } from '../_helpers.ts';
+import { copyExample, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
 import { fourPlanesWithSecrets } from '../run/_project.ts';
 
 const CLI = join(REPO, 'dist', 'cli.cjs');
 const fourPlanes = join(REPO, 'examples', 'four-planes');
 const ENV_ARGS = ['env', '--env', 'dev', '--service', 'backend', '--json'];
 
+/** The one key folder (build, Node, V8, executable, architecture) under compile/. */
 function compileDir(home: string): string {
-  return join(home, 'envplane', 'compile');
+  const root = join(home, 'envplane', 'compile');
+  const keys = readdirSync(root);
+  assert.equal(keys.length, 1, `one key folder expected: ${keys.join(', ')}`);
+  return join(root, keys[0]!);
 }
 
 /** Entry name (without its hash) → inode, mtime and bytes. */
@@ -41,7 +46,7 @@ function snapshot(home: string): Map<string, { ino: number; mtimeMs: number; byt
 }
 
 function entryOf(home: string, bundle: string): string {
-  const name = readdirSync(compileDir(home)).find((n) => n.startsWith(`${bundle}-`) && n.endsWith('.bin'));
+  const name = readdirSync(compileDir(home)).find((n) => n === `commands-${bundle}.cjs.bin`);
   assert.ok(name, `no compile cache entry for ${bundle}`);
   return join(compileDir(home), name);
 }
@@ -58,7 +63,7 @@ describe('compile cache', () => {
     const names = readdirSync(compileDir(home));
     assert.ok(entryOf(home, 'env'));
     for (const name of names) {
-      assert.match(name, /^[\w-]+-[0-9a-f]{16}\.bin$/, 'a temp file was left behind');
+      assert.match(name, /^commands-[\w-]+\.cjs\.bin$/, 'a temp file was left behind');
       assert.equal(lstatSync(join(compileDir(home), name)).mode & 0o777, 0o600, name);
     }
     const before = snapshot(home);
@@ -137,7 +142,7 @@ describe('compile cache', () => {
     assert.equal(runCli(run, { cwd: dir, env: { XDG_CACHE_HOME: home } }).code, 0);
     const files = readdirSync(home, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     assert.ok(
-      files.some((f) => f.name.startsWith('run-')),
+      files.some((f) => f.name === 'commands-run.cjs.bin'),
       'run left no compile cache entry',
     );
     for (const file of files) {
@@ -148,5 +153,52 @@ describe('compile cache', () => {
     const none = tempDir('envplane-cc-');
     assert.equal(runCli(run, { cwd: dir, env: { XDG_CACHE_HOME: none, ENVPLANE_NO_CACHE: '1' } }).code, 0);
     assert.deepEqual(readdirSync(none), []);
+  });
+
+  test('an edited bundle, even of the same length, is compiled afresh: its new code runs', () => {
+    // A private copy of dist/, so that editing a bundle touches nobody else's build.
+    const dist = join(tempDir('envplane-cc-dist-'), 'dist');
+    cpSync(join(REPO, 'dist'), dist, { recursive: true });
+    const home = tempDir('envplane-cc-');
+    const help = () => {
+      const r = spawnSync(process.execPath, [join(dist, 'cli.cjs'), 'env', '--help'], {
+        cwd: fourPlanes,
+        env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: home },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.match(help(), /Print what/);
+    const bundle = join(dist, 'commands', 'env.cjs');
+    const text = readFileSync(bundle, 'utf8');
+    assert.ok(text.includes('Print what'));
+    writeFileSync(bundle, text.replace('Print what', 'PRINT WHAT'));
+    assert.match(help(), /PRINT WHAT/, 'the cached code of the old bundle ran');
+  });
+
+  test('a relative XDG_CACHE_HOME or an empty HOME writes nothing (least of all into the project)', () => {
+    const dir = copyExample('four-planes');
+    const before = hashTree(dir);
+    for (const env of [{ XDG_CACHE_HOME: 'rel-cache' }, { XDG_CACHE_HOME: '', HOME: '' }]) {
+      const r = runCli(ENV_ARGS, { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, reference.stdout);
+    }
+    assert.deepEqual(hashTree(dir), before, 'a cache was written into the project');
+  });
+
+  test('a cache folder others can write is neither read nor written', () => {
+    const home = tempDir('envplane-cc-');
+    runCli(ENV_ARGS, { cwd: fourPlanes, env: { XDG_CACHE_HOME: home } });
+    const folder = compileDir(home);
+    const entry = entryOf(home, 'env');
+    writeFileSync(entry, Buffer.alloc(statSync(entry).size, 0x5a));
+    chmodSync(folder, 0o777);
+    const before = snapshot(home);
+    const r = runCli(ENV_ARGS, { cwd: fourPlanes, env: { XDG_CACHE_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, reference.stdout);
+    assert.deepEqual(snapshot(home), before, 'an entry in a world-writable folder was replaced (so it was trusted)');
   });
 });

@@ -97,9 +97,9 @@ function assertModes(dir: string, before: Map<string, number>, table: [RegExp, E
 
 /** The per-user cache folder ($XDG_CACHE_HOME, relative to it): no values, but only private entries are trusted. */
 const CACHE: [RegExp, Expected][] = [
-  [/^envplane\/((manifests|compile)\/)?$/, 0o700],
+  [/^envplane\/((manifests|compile|compile\/[0-9a-f]{16})\/)?$/, 0o700],
   [/^envplane\/manifests\/[0-9a-f]{16}\.json$/, 0o600],
-  [/^envplane\/compile\/[\w-]+-[0-9a-f]{16}\.bin$/, 0o600],
+  [/^envplane\/compile\/[0-9a-f]{16}\/commands-[\w-]+\.cjs\.bin$/, 0o600],
 ];
 
 const UMASKS = [0o000, 0o022, 0o077];
