@@ -24,14 +24,17 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs each command `runs` times, interleaved; returns wall times in ms. A failing command aborts the bench. */
+/** Runs each command `runs` times, interleaved (rotating the order); wall times in ms. A failure aborts the bench. */
 export function timeCommands(
   commands: { name: string; argv: string[]; cwd?: string; env?: Record<string, string | undefined> }[],
   runs: number,
 ): Sample[] {
   const samples = commands.map((c) => ({ name: c.name, ms: [] as number[] }));
   for (let i = 0; i < runs; i++) {
-    commands.forEach((c, j) => {
+    // Each round starts one command later, so no command always follows the same (perhaps heavy) one.
+    commands.forEach((_, k) => {
+      const j = (i + k) % commands.length;
+      const c = commands[j]!;
       const start = process.hrtime.bigint();
       const r = spawnSync(c.argv[0]!, c.argv.slice(1), {
         cwd: c.cwd,
