@@ -13,12 +13,12 @@ import {
   openSync,
   readdirSync,
   renameSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { ensureDir } from './dirs.ts';
+import { isAlive, unlinkQuietly } from './_leftovers.ts';
 
 export interface WriteOptions {
   /** File mode (default 0o600). Applied with fchmod, so the umask cannot widen or narrow it. */
@@ -127,16 +127,6 @@ function isStale(path: string, name: string): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function refuseSymlink(path: string, shownAs: string): void {
   try {
     if (lstatSync(path).isSymbolicLink())
@@ -159,14 +149,6 @@ function syncDir(dir: string): void {
     }
   } catch {
     // Some filesystems cannot fsync a directory; the rename itself is still atomic.
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
   }
 }
 

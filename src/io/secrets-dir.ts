@@ -16,12 +16,12 @@ import {
   readdirSync,
   rmdirSync,
   rmSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
+import { isAlive, unlinkQuietly } from './_leftovers.ts';
 
 const PREFIX = 'envplane-run-';
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -122,22 +122,5 @@ export function removeOrphans(base = secretsBase()): void {
     } catch {
       // raced with another run's cleanup, or not ours to remove
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone (the child may delete its own copy)
   }
 }

@@ -25,11 +25,11 @@ import {
   readdirSync,
   readSync,
   renameSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { isAlive, unlinkQuietly } from './_leftovers.ts';
 
 export type CacheKind = 'manifests' | 'compile';
 
@@ -140,23 +140,6 @@ function sweepTemps(dir: string): void {
   for (const name of names) {
     const pid = Number(/\.(\d+)\.tmp$/.exec(name)?.[1]);
     if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || !isAlive(pid))) unlinkQuietly(join(dir, name));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // never created, or already gone
   }
 }
 
