@@ -64,7 +64,8 @@ export const migrateStep: Step = {
     const backups = readdirSync(state.project).filter((f) => /^\.env.*\.bak$/.test(f));
     if (backups.length > 0) {
       // migrate keeps the old layers (git-ignored) so a failed migration can be undone; once check is clean the
-      // user deletes them, or they stay on disk with the secrets in plain text (envplane scan would say so).
+      // user deletes them, or they stay on disk with the secrets in plain text (check's secret-in-backup warns about
+      // each, as the tally above shows, and envplane scan finds the values).
       say(`${dim('# the migration checks out: remove the plain-text backups migrate kept')}`);
       say(`${dim('$')} rm ${backups.join(' ')}`);
       for (const file of backups) rmSync(join(state.project, file));
