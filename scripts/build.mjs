@@ -108,16 +108,20 @@ const cli = await build({
   outExtension: { '.js': '.cjs' },
   plugins: [lazyRequires],
   // `import.meta.url` has no CommonJS twin; the bundle's own file URL is what source code means by it.
-  define: { 'import.meta.url': '__envplaneFileUrl', __ENVPLANE_BUILD__: JSON.stringify(buildId()) },
-  // The `#!` line of cli.cjs comes from main.ts; the other bundles are only ever required.
-  banner: { js: "'use strict';const __envplaneFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { __ENVPLANE_BUILD__: JSON.stringify(buildId()) },
+  // The `#!` line of cli.cjs comes from main.ts; the other bundles are only ever required. No `import.meta` in the
+  // CLI's sources: CommonJS has none (the check below refuses it).
+  banner: { js: "'use strict';" },
 });
 
 // The compile cache compiles the CLI bundles with vm.Script, where Node 20 cannot run an `import()` without an
 // experimental flag: a dynamic import of a package or built-in must be a static import or a require instead.
-for (const output of Object.keys(cli.metafile.outputs))
-  if (/\bimport\(/.test(readFileSync(output, 'utf8')))
+for (const output of Object.keys(cli.metafile.outputs)) {
+  const text = readFileSync(output, 'utf8');
+  if (/\bimport\(/.test(text))
     throw new Error(`${output} contains a dynamic import(), which fails under the compile cache: import it statically`);
+  if (/\bimport\.meta\b/.test(text)) throw new Error(`${output} uses import.meta, which CommonJS does not have`);
+}
 
 const rootInputs = Object.keys(cli.metafile.outputs['dist/cli.cjs']?.inputs ?? {});
 for (const input of rootInputs)

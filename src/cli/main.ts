@@ -4,8 +4,6 @@
  * unnoticed), runs it and sets the exit code. Commands are citty definitions; they return a number or nothing.
  */
 import type { ArgsDef, CommandDef } from 'citty';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BUILD } from '../build.ts';
 import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from '../manifest/_suggest.ts';
@@ -81,7 +79,8 @@ process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
 // Before any command bundle is required: they all load through the code cache.
-enableCompileCache(dirname(fileURLToPath(import.meta.url)), BUILD);
+// `__dirname` is dist/ in the CommonJS bundle, the only way this file runs (tests run the bundle too).
+enableCompileCache(typeof __dirname === 'string' ? __dirname : undefined, BUILD);
 
 main(process.argv.slice(2)).then(
   (code) => {
