@@ -62,7 +62,7 @@ export default defineCommand({
     const values = readBundleSecrets(context, bundle, 'envplane run');
     if (mode === 'env') refuseSharedNames(bundle, values);
     // Work that would delay the child's start runs once it exists: the sweep for directories that killed runs left
-    // behind, and the audit line (the lock, the user lookup, the hash chain with node:crypto, the fsync). The audit
+    // behind, and the audit line (the lock, the user lookup, the hash chain, the fsync). The audit
     // stays fail-closed: if the line cannot be written, the child is stopped and run fails, so no unaudited run
     // completes.
     let audited: Promise<unknown> = Promise.resolve(undefined);
