@@ -3,7 +3,7 @@
  * touch a disk), else the OS temp dir; directory 0700, files 0400, removed when the child is done.
  *
  * A crash of envplane itself (SIGKILL, power loss) cannot run any cleanup, so each directory carries the pid that
- * made it, and the next `run` removes directories whose owner is gone.
+ * made it, and the next `run` removes directories whose owner is gone (once its own child has started).
  */
 import {
   accessSync,
