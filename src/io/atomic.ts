@@ -58,7 +58,7 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
   const shownAs = options.shownAs ?? path;
   const dir = dirname(path);
   ensureDir(dir, options.dirMode ?? 0o700, shownAs);
-  refuseSymlink(path, shownAs);
+  refuseNonRegular(path, shownAs);
   const temp = join(dir, `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path)}`);
   // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -80,7 +80,7 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
       if (!pending) throw new Error('a staged write was committed twice or after discard');
       pending = false;
       try {
-        refuseSymlink(path, shownAs);
+        refuseNonRegular(path, shownAs);
         renameSync(temp, path);
       } catch (error) {
         unlinkQuietly(temp);
@@ -127,16 +127,30 @@ function isStale(path: string, name: string): boolean {
   }
 }
 
-function refuseSymlink(path: string, shownAs: string): void {
+/**
+ * Only a regular file (or nothing) may be replaced. A rename replaces whatever sits at the path: a symbolic link would
+ * be written through by a later reader, and a device, FIFO or socket (`-o /dev/null`) would be swapped for a plain
+ * file, which for root means destroying /dev/null for the whole machine.
+ */
+function refuseNonRegular(path: string, shownAs: string): void {
+  let stat: ReturnType<typeof lstatSync>;
   try {
-    if (lstatSync(path).isSymbolicLink())
-      throw new EnvplaneError('input', `refusing to write through the symbolic link ${shownAs}`, {
-        location: { file: shownAs },
-        hint: 'remove the link; envplane writes real files only',
-      });
+    stat = lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
   }
+  if (stat.isFile()) return;
+  if (stat.isSymbolicLink())
+    throw new EnvplaneError('input', `refusing to write through the symbolic link ${shownAs}`, {
+      location: { file: shownAs },
+      hint: 'remove the link; envplane writes real files only',
+    });
+  const what = stat.isDirectory() ? 'a directory' : 'not a regular file (a device, FIFO or socket)';
+  throw new EnvplaneError('input', `refusing to replace ${shownAs}: it is ${what}`, {
+    location: { file: shownAs },
+    hint: 'name a regular file to write (it is created when missing)',
+  });
 }
 
 function syncDir(dir: string): void {

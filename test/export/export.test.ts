@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as npmDotenvParse } from 'dotenv';
@@ -240,6 +240,27 @@ describe('export: refusals (nothing is written)', () => {
     const sub = runCli([...args, '../config/dev.env', '--force'], { cwd: join(dir, 'config') });
     assert.equal(sub.code, 2);
     assert.deepEqual(hashTree(dir), before);
+  });
+
+  test('a FIFO or a folder at -o: exit 2, left as it was (a rename would replace it, as it once did /dev/null)', () => {
+    const dir = gitProject();
+    mkdirSync(join(dir, 'ignored', 'out.env'), { recursive: true });
+    const made = spawnSync('mkfifo', [join(dir, 'ignored', 'pipe.env')]);
+    assert.equal(made.status, 0, String(made.stderr));
+    for (const [target, what] of [
+      ['ignored/pipe.env', /not a regular file/],
+      ['ignored/out.env', /a directory/],
+    ] as const) {
+      const r = runCli([...args, target, '--force'], { cwd: dir });
+      assert.equal(r.code, 2, `${target}: ${r.stderr}`);
+      assert.match(r.stderr, what);
+      assert.match(r.stderr, /refusing to replace/);
+    }
+    assert.ok(lstatSync(join(dir, 'ignored', 'pipe.env')).isFIFO());
+    assert.ok(lstatSync(join(dir, 'ignored', 'out.env')).isDirectory());
+    // (no hashTree: it would block reading the FIFO) no temp file left beside them, nothing in the folder
+    assert.deepEqual(readdirSync(join(dir, 'ignored')).sort(), ['out.env', 'pipe.env']);
+    assert.deepEqual(readdirSync(join(dir, 'ignored', 'out.env')), []);
   });
 
   test('-o - prints pointers, never values; --include-secrets on stdout needs --reveal', () => {
