@@ -110,7 +110,12 @@ class Scanner {
     ) {
       keyStart += 6;
       while (keyStart < n && isBlank(t.charCodeAt(keyStart))) keyStart++;
-      if (keyStart >= n) throw this.fail(this.pos, '"export" is not followed by a variable name');
+      if (keyStart >= n)
+        throw this.fail(
+          this.pos,
+          '"export" is not followed by a variable name',
+          'write export KEY=value, or remove the line',
+        );
     }
     const line = this.line;
     const column = keyStart - this.lineStart + 1;

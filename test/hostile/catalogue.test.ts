@@ -339,6 +339,11 @@ const cases: Case[] = [
     expect: /config\/common\.env:1(:\d+)?: line 1: unterminated quoted value/,
   },
   {
+    name: '"export" with nothing after it at the end of a layer',
+    files: { 'config/common.env': 'HOST=ok\nexport ' },
+    expect: /config\/common\.env:2:\d+: line 2: "export" is not followed by a variable name/,
+  },
+  {
     name: 'unterminated quote after CRLF lines',
     files: { 'config/common.env': `A=1\r\nB=2\r\nTOKEN="${CANARY}\r\n` },
     expect: /config\/common\.env:3(:\d+)?: line 3: unterminated/,
