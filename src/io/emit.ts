@@ -36,7 +36,10 @@ export function emitFiles(files: RenderedFile[], options: EmitOptions): EmitResu
       throw new EnvplaneError('usage', `refusing to write over ${file.path}: it is one of the project's inputs`, {
         hint: 'choose another output path with -o',
       });
-  const before = files.map((file) => readTextIfExists(resolve(options.root, file.path), file.path));
+  // Regular files only: an output that is a FIFO would block this read forever (the writer refuses it anyway).
+  const before = files.map((file) =>
+    readTextIfExists(resolve(options.root, file.path), file.path, { regularOnly: true }),
+  );
   if (!options.check && !options.force)
     files.forEach((file, i) => {
       const text = before[i];

@@ -1,5 +1,5 @@
 /** Reading project files: absent files are data (undefined), other failures are located errors. */
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { EnvplaneError } from '../errors.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -7,16 +7,20 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Reads UTF-8 text; invalid UTF-8 is an error (a silent U+FFFD would change a value that Compose reads).
  * `noFollow` refuses a symbolic link in the same system call that opens the file, so it cannot be swapped in
- * between a check and the read (secret files).
+ * between a check and the read (secret files). `noFollow` and `regularOnly` read regular files only: a FIFO or a device
+ * is refused instead of read (opening a FIFO would wait for a writer forever, a device may never end).
  */
 export function readTextIfExists(
   absolutePath: string,
   shownAs: string,
-  options: { noFollow?: boolean; label?: string } = {},
+  options: { noFollow?: boolean; regularOnly?: boolean; label?: string } = {},
 ): string | undefined {
   let bytes: Buffer;
   try {
-    bytes = options.noFollow ? readNoFollow(absolutePath) : readFileSync(absolutePath);
+    bytes =
+      options.noFollow || options.regularOnly
+        ? readRegular(absolutePath, options.noFollow === true)
+        : readFileSync(absolutePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -29,6 +33,11 @@ export function readTextIfExists(
       throw new EnvplaneError('input', `${shownAs} is a directory, not a file`, {
         location: { file: shownAs },
         hint: 'point the manifest at a file; a layer or secret is one file',
+      });
+    if (code === NOT_REGULAR)
+      throw new EnvplaneError('input', `${options.label ?? 'file'} ${shownAs} is not a regular file`, {
+        location: { file: shownAs },
+        hint: 'a FIFO, socket or device is never read; replace it with a regular file',
       });
     if (code === 'EACCES')
       throw new EnvplaneError('input', `cannot read ${shownAs}: permission denied`, {
@@ -67,9 +76,20 @@ function firstInvalidLine(bytes: Buffer): number {
   return line;
 }
 
-function readNoFollow(path: string): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+/** The code `readRegular` throws for a FIFO, socket or device (a directory keeps the system's EISDIR). */
+const NOT_REGULAR = 'ENOTREGULAR';
+
+/**
+ * Opens without blocking (a FIFO opens at once instead of waiting for a writer), checks on the open descriptor that
+ * it is a regular file, then reads it. `noFollow` refuses a symbolic link in the open itself (ELOOP).
+ */
+function readRegular(path: string, noFollow: boolean): Buffer {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
+  const fd = openSync(path, flags);
   try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_REGULAR });
     return readFileSync(fd);
   } finally {
     closeSync(fd);

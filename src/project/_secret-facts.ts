@@ -90,7 +90,7 @@ interface StoreRead {
 function readStoreFile(root: string, path: string): StoreRead {
   let fd: number;
   try {
-    fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return {};

@@ -95,7 +95,7 @@ export function rollbackFile(root: string, file: StoreFile): void {
 function readBytes(root: string, path: string): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;

@@ -3,6 +3,7 @@
  * baseline passes every rule (first test), so each trigger is the one edit the test makes.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -89,6 +90,13 @@ describe('secret-missing', () => {
     rmSync(join(dir, 'secrets/db_password.txt'));
     symlinkSync('/etc/hostname', join(dir, 'secrets/db_password.txt'));
     assert.throws(() => check(dir), /secret file secrets\/db_password\.txt is a symbolic link/);
+  });
+  test('a secret file that is a FIFO is refused with its path, not waited on', () => {
+    const dir = project();
+    rmSync(join(dir, 'secrets/db_password.txt'));
+    const made = spawnSync('mkfifo', [join(dir, 'secrets/db_password.txt')]);
+    assert.equal(made.status, 0, String(made.stderr));
+    assert.throws(() => check(dir), /secret file secrets\/db_password\.txt is not a regular file/);
   });
   test('an optional build secret may be absent', () => {
     assert.deepEqual(of(check(project()), 'secret-missing'), []);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -235,6 +236,9 @@ describe('readSecretValue', () => {
     assert.equal(readSecretValue(root, { kind: 'file', path: 'secrets/none.txt' }), undefined);
     symlinkSync(join(root, 'secrets', 'x.txt'), join(root, 'secrets', 'link.txt'));
     assert.throws(() => readSecretValue(root, { kind: 'file', path: 'secrets/link.txt' }), /symbolic link/);
+    // a FIFO is refused at once, not waited on (open would block until a writer came)
+    assert.equal(spawnSync('mkfifo', [join(root, 'secrets', 'pipe.txt')]).status, 0);
+    assert.throws(() => readSecretValue(root, { kind: 'file', path: 'secrets/pipe.txt' }), /not a regular file/);
     for (const path of ['../x.txt', 'secrets/../../x', '/etc/passwd', 'secrets\\..\\..\\x'])
       assert.throws(() => readSecretValue(root, { kind: 'file', path }), /leaves the project/, path);
   });

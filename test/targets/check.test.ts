@@ -1,6 +1,7 @@
 /** `render --check`: exit 0 on fresh output, exit 1 with a readable unified diff after a hand edit, values masked. */
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { maskSecretText, unifiedDiff } from '../../src/targets/_diff.ts';
@@ -85,6 +86,18 @@ describe('render --check', () => {
       { cwd: dir },
     );
     assert.equal(forced.code, 0, forced.stderr);
+  });
+
+  it('an output that is a FIFO: exit 2 without waiting for a writer, with or without --check; left a FIFO', () => {
+    const dir = copyExample('four-planes');
+    const made = spawnSync('mkfifo', [join(dir, 'compose.envplane.yml')]);
+    assert.equal(made.status, 0, String(made.stderr));
+    for (const extra of [[], ['--check'], ['--force']]) {
+      const r = runCli(['render', 'compose', '--env', 'dev', ...extra], { cwd: dir });
+      assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /compose\.envplane\.yml is not a regular file/);
+    }
+    assert.ok(lstatSync(join(dir, 'compose.envplane.yml')).isFIFO());
   });
 });
 
