@@ -17,6 +17,23 @@ export function listInstances(manifest: Manifest): Instance[] {
   );
 }
 
+/**
+ * The instances a whole-project command works on: every instance, one service's (each of its tenants), or one
+ * instance when a tenant is named too. A tenant alone is refused: it would pick per-tenant services silently.
+ */
+export function selectInstances(manifest: Manifest, serviceName?: string, tenant?: string): Instance[] {
+  if (serviceName === undefined) {
+    if (tenant !== undefined)
+      throw new EnvplaneError('usage', '--tenant narrows a service; name it with --service', {
+        hint: 'e.g. --service etl --tenant wex',
+      });
+    return listInstances(manifest);
+  }
+  if (tenant !== undefined) return [findInstance(manifest, serviceName, tenant)];
+  const service = findService(manifest, serviceName);
+  return service.perTenant ? service.tenants.map((t) => instanceOf(service.name, t)) : [instanceOf(service.name)];
+}
+
 export function findEnvironment(manifest: Manifest, name: string): Environment {
   const found = manifest.environments.find((e) => e.name === name || e.aliases.includes(name));
   if (found) return found;

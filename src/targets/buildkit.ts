@@ -74,7 +74,10 @@ export function renderBuildkit(options: BuildkitOptions): Rendering {
   const lines = generatedHeader(options.command)
     .split('\n')
     .map((l) => `# ${l}`);
-  if (plans.length === 0) lines.push('', `# No service declares build secrets in ${options.environment.name}.`);
+  if (plans.length === 0) {
+    const services = [...new Set(options.bundles.map((b) => b.instance.service))];
+    lines.push('', `# No build secrets in ${options.environment.name} for ${services.join(', ') || 'any service'}.`);
+  }
   for (const plan of plans) {
     lines.push('', `# ── ${plan.service} ──`, `# 1. First line of ${plan.context}/Dockerfile:`, plan.syntax);
     lines.push(`# 2. Mount each secret on the RUN step that needs it (it appears at /run/secrets/<id>):`);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadProject } from '../../src/project/load.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
-import { findEnvironment, listInstances } from '../../src/resolve/instances.ts';
+import { EnvplaneError } from '../../src/errors.ts';
+import { findEnvironment, listInstances, selectInstances } from '../../src/resolve/instances.ts';
 import type { Bundle } from '../../src/resolve/types.ts';
 import { REPO } from '../_helpers.ts';
 
@@ -216,5 +217,33 @@ services:
         ['shared', undefined, { kind: 'file', path: 'vault/shared.txt' }],
       ],
     );
+  });
+});
+
+describe('selectInstances (render --service / --tenant)', () => {
+  const manifest = serviceScoped.manifest;
+  const ids = (service?: string, tenant?: string) => selectInstances(manifest, service, tenant).map((i) => i.id);
+  it('no service: every instance, as listInstances', () => {
+    assert.deepEqual(
+      ids(),
+      listInstances(manifest).map((i) => i.id),
+    );
+  });
+  it('a service: each of its tenants, nothing of another service', () => {
+    assert.deepEqual(ids('etl'), ['etl@wex', 'etl@techcorp', 'etl@acme']);
+    assert.deepEqual(ids('backend'), ['backend']);
+  });
+  it('a service and a tenant: one instance; wrong combinations are usage errors', () => {
+    assert.deepEqual(ids('etl', 'acme'), ['etl@acme']);
+    for (const [service, tenant, message] of [
+      [undefined, 'wex', /--tenant narrows a service/],
+      ['backend', 'wex', /not per tenant/],
+      ['etl', 'nope', /does not run for tenant/],
+      ['nope', undefined, /unknown service/],
+    ] as const)
+      assert.throws(
+        () => ids(service, tenant),
+        (e: unknown) => e instanceof EnvplaneError && e.kind === 'usage' && message.test(e.message),
+      );
   });
 });

@@ -14,7 +14,7 @@ import { loadProject } from '../../src/project/load.ts';
 import { findEnvironment } from '../../src/resolve/instances.ts';
 import { secretSource } from '../../src/targets/_compose.ts';
 import { renderK8s } from '../../src/targets/k8s.ts';
-import { copyExample, runCli, tempDir } from '../_helpers.ts';
+import { copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
 import { bundlesOf, fillSecretFiles } from './_tools.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -158,6 +158,59 @@ describe('render k8s', () => {
       runCli(['render', 'k8s', '--env', 'prod', '--external-secrets', '--store-kind', 'Vault'], { cwd: dir }).code,
       2,
     );
+  });
+
+  it('--service renders one service and reads only its secrets; --tenant narrows to one instance', () => {
+    const dir = copyExample('service-scoped');
+    const bundles = bundlesOf(dir, 'development');
+    const canaries = fillSecretFiles(dir, bundles);
+    const r = runCli(['render', 'k8s', '--env', 'dev', '--service', 'etl', '--tenant', 'wex', '-o', 'wex.yaml'], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const names = docs(readFileSync(join(dir, 'wex.yaml'), 'utf8')).map((d) => `${d.kind} ${d.metadata.name}`);
+    assert.deepEqual(names.sort(), [
+      'ConfigMap pulse-etl-wex-config',
+      'Deployment pulse-etl-wex-app',
+      'Secret pulse-etl-wex-secrets',
+    ]);
+    // The audit line names exactly the secrets etl@wex receives: nobody else's were read.
+    const wex = bundles.find((b) => b.instance.id === 'etl@wex')!;
+    const read = readFileSync(join(dir, '.envplane', 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; secrets?: string[] })
+      .filter((l) => l.command === 'render k8s');
+    assert.equal(read.length, 1);
+    assert.deepEqual(read[0]!.secrets!.sort(), wex.secrets.map((s) => secretSource(s)).sort());
+    for (const v of canaries.values()) assert.ok(!r.stdout.includes(v) && !r.stderr.includes(v));
+    // Without --tenant: each of the service's tenants, and no other service.
+    const all = runCli(['render', 'k8s', '--env', 'dev', '--service', 'etl', '--external-secrets'], { cwd: dir });
+    assert.equal(all.code, 0, all.stderr);
+    const configMaps = docs(all.stdout)
+      .filter((d) => d.kind === 'ConfigMap')
+      .map((d) => d.metadata.name);
+    assert.deepEqual(configMaps.sort(), ['pulse-etl-acme-config', 'pulse-etl-techcorp-config', 'pulse-etl-wex-config']);
+  });
+
+  it('--service and --tenant are checked: unknown names, a tenant alone, targets that describe the whole project', () => {
+    const dir = copyExample('service-scoped');
+    const cases: Array<[string[], RegExp]> = [
+      [['k8s', '--service', 'etll'], /unknown service "etll"[\s\S]*etl/],
+      [['k8s', '--service', 'etl', '--tenant', 'wexx'], /does not run for tenant "wexx"[\s\S]*wex/],
+      [['k8s', '--service', 'backend', '--tenant', 'wex'], /not per tenant/],
+      [['ecs', '--tenant', 'wex'], /--tenant narrows a service/],
+      [['compose', '--service', 'backend'], /render compose describes the whole project/],
+      [['swarm', '--service', 'backend'], /render swarm describes the whole project/],
+      [['ci', 'github', '--service', 'backend'], /render ci describes the whole project/],
+    ];
+    for (const [args, message] of cases) {
+      const before = hashTree(dir);
+      const r = runCli(['render', ...args, '--env', 'dev', '--external-secrets'], { cwd: dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.deepEqual(hashTree(dir), before, `${args.join(' ')} wrote something`);
+    }
   });
 
   it('refuses invalid names, keys and sizes with located errors', () => {

@@ -8,6 +8,11 @@ import { dirArg, envArg, jsonArg } from '../_args.ts';
 
 export const TARGETS = ['compose', 'swarm', 'k8s', 'ecs', 'buildkit', 'ci'] as const;
 export type Target = (typeof TARGETS)[number];
+/**
+ * Targets that can render part of a project. Compose, Swarm and CI files describe the whole project: an override
+ * or stack file with one service would leave the others to whatever the base file hands them.
+ */
+export const PER_SERVICE: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit']);
 /** Targets whose output is read by a person or piped on: stdout unless -o names a file. */
 export const TO_STDOUT: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit']);
 
@@ -15,6 +20,19 @@ export const args = {
   target: { type: 'positional', description: `What to render: ${TARGETS.join(', ')}`, required: false },
   provider: { type: 'positional', description: 'For `ci`: github or gitlab', required: false },
   ...envArg,
+  service: {
+    type: 'string',
+    alias: 's',
+    description:
+      'k8s, ecs, buildkit: render one service, each of its tenants (default: every service); only its secrets are read',
+    valueHint: 'service',
+  },
+  tenant: {
+    type: 'string',
+    alias: 't',
+    description: 'With --service: one tenant of a per-tenant service (default: every tenant)',
+    valueHint: 'tenant',
+  },
   output: {
     type: 'string',
     alias: 'o',

@@ -16,7 +16,7 @@ import type { Environment } from '../../manifest/types.ts';
 import type { Project } from '../../project/load.ts';
 import { loadProject } from '../../project/load.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
-import { findEnvironment, listInstances } from '../../resolve/instances.ts';
+import { findEnvironment, listInstances, selectInstances } from '../../resolve/instances.ts';
 import { allLayers } from '../../resolve/layers.ts';
 import { storeLocation } from '../../resolve/secrets.ts';
 import type { Bundle } from '../../resolve/types.ts';
@@ -34,7 +34,7 @@ import type { Rendering } from '../../targets/types.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
 import { invalidFlagValue } from '../_flags.ts';
-import { type Args, args, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
+import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
 
 export default defineCommand({
   meta: {
@@ -48,7 +48,7 @@ export default defineCommand({
     const envName = required(a.env, 'env', 'name an environment, e.g. --env production');
     const project = loadProject({ ...(a.dir ? { dir: a.dir } : {}), environment: envName });
     const environment = findEnvironment(project.manifest, envName);
-    const bundles = listInstances(project.manifest).map((i) =>
+    const bundles = pickInstances(project, target, a).map((i) =>
       resolveBundle(project.manifest, project.layers, environment, i),
     );
     const toStdout = a.output === '-' || (a.output === undefined && TO_STDOUT.has(target));
@@ -74,6 +74,19 @@ function pickTarget(name: string | undefined): Target {
   });
 }
 
+/** Every instance, or the ones --service (and --tenant) name, for the targets that can render part of a project. */
+function pickInstances(project: Project, target: Target, a: Args) {
+  if ((a.service !== undefined || a.tenant !== undefined) && !PER_SERVICE.has(target))
+    throw new EnvplaneError(
+      'usage',
+      `render ${target} describes the whole project; --service and --tenant do not apply`,
+      {
+        hint: `render every service, or use --service with ${[...PER_SERVICE].join(', ')}`,
+      },
+    );
+  return selectInstances(project.manifest, a.service, a.tenant);
+}
+
 function renderTarget(
   target: Target,
   a: Args,
@@ -86,7 +99,8 @@ function renderTarget(
   const base = { manifest, environment, bundles, ...(path ? { path } : {}) };
   const image = a.image ?? DEFAULT_IMAGE;
   const context = a.context ?? DEFAULT_CONTEXT;
-  const command = `envplane render ${target}${target === 'ci' ? ` ${a.provider}` : ''} --env ${environment.name}`;
+  const only = `${a.service ? ` --service ${a.service}` : ''}${a.tenant ? ` --tenant ${a.tenant}` : ''}`;
+  const command = `envplane render ${target}${target === 'ci' ? ` ${a.provider}` : ''} --env ${environment.name}${only}`;
   switch (target) {
     case 'compose': {
       const mode = a.mode ?? 'override';
