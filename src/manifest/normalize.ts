@@ -177,6 +177,12 @@ function normalizeKey(name: string, written: WrittenKey, fail: Fail): Key {
         'a default would be committed in plain text; use `generate:` instead',
       );
     key.default = String(w.default);
+    if (key.default.includes('\0'))
+      fail(
+        [...at, 'default'],
+        `the default of "${name}" holds a NUL character, which no environment variable can carry`,
+        'remove the `\\0` from the value',
+      );
   }
   if ('generate' in w && w.generate !== undefined) {
     if (w.plane !== 'secret')

@@ -3,6 +3,7 @@
  * looked at; a per-tenant key is looked up for the instance's own tenant only. Pure: layers arrive parsed.
  */
 import type { DotenvEntry } from '../dotenv/index.ts';
+import { EnvplaneError } from '../errors.ts';
 import type { Environment, Key, Manifest } from '../manifest/types.ts';
 import { layersFor } from './layers.ts';
 import { secretTarget, storeLocation } from './secrets.ts';
@@ -103,6 +104,13 @@ function configValue(manifest: Manifest, key: Key, found: Setting[]): ConfigValu
   const plane = key.plane === 'public' ? 'public' : 'config';
   const winner = found[found.length - 1];
   if (winner) {
+    // compose-go reads a NUL (a raw byte, or the escape `\0000`), but no environment variable can carry one: `run`
+    // would fail inside spawn and a rendered file would hand it to a container that cannot start.
+    if (winner.value.includes('\0'))
+      throw new EnvplaneError('input', `${key.name} holds a NUL character, which no environment variable can carry`, {
+        location: { file: winner.file, line: winner.line },
+        hint: 'remove it from the value; binary data belongs in a secret file',
+      });
     return {
       key: key.name,
       plane,

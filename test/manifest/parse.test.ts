@@ -144,6 +144,9 @@ describe('manifest: located errors with hints', () => {
   it('a secret with a default value', () =>
     fails(minimal.replace('generate: hex:16', 'default: hunter2'), 8, 33, /cannot have a default/));
 
+  it('a default holding a NUL (YAML "\\0"), which no environment variable can carry', () =>
+    fails(minimal.replace('HOST: config', 'HOST: { plane: config, default: "a\\0b" }'), 7, 26, /NUL character/));
+
   it('secret names that could escape the store', () =>
     fails(minimal.replaceAll('db_password', '../x'), 8, 3, /not a valid secret key name/));
 

@@ -196,6 +196,21 @@ describe('run: refusals, argv, modes', () => {
     assert.match(r.stderr, /external secret Reactrine_postgres_password/);
   });
 
+  test('a config value holding a NUL (raw, or compose-go\'s "\\0000"): exit 2 at file:line, child never starts', () => {
+    const { dir } = fourPlanesWithSecrets();
+    const marker = join(dir, 'started');
+    for (const line of ['ENVIRONMENT=dev\0elopment', 'ENVIRONMENT="dev\\0000x"']) {
+      writeFileSync(join(dir, 'config', 'dev.env'), `DEBUG=true\n${line}\n`);
+      const r = runCli([...RUN, process.execPath, '-e', `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], {
+        cwd: dir,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /config\/dev\.env:2: ENVIRONMENT holds a NUL character/);
+      assert.doesNotMatch(r.stderr, /internal error/);
+      assert.ok(!existsSync(marker));
+    }
+  });
+
   test('usage errors: no command, no `--`, bad --secrets, unknown command', () => {
     const { dir } = fourPlanesWithSecrets();
     assert.equal(runCli(['run', '--env', 'dev', '--service', 'backend'], { cwd: dir }).code, 2);
