@@ -6,7 +6,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { EnvplaneError } from '../errors.ts';
 import { escapePointer } from '../manifest/_pointer.ts';
-import { nodePositions } from '../manifest/_yaml.ts';
+import { nodePositions, refuseCollectionKeys, yamlMessage } from '../manifest/_yaml.ts';
 
 export interface ComposeYaml {
   data: unknown;
@@ -18,16 +18,25 @@ const MAX_ALIASES = 100;
 
 export function parseComposeYaml(text: string, file: string): ComposeYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    // Warnings would go to process.emitWarning, printed with the source they quote (values included).
+    logLevel: 'error',
+  });
   // Warnings (an unknown tag such as Compose's own `!reset`) do not stop the reading; errors do.
   const problem = doc.errors[0];
   if (problem) {
     const at = lineCounter.linePos(problem.pos[0]);
-    throw new EnvplaneError('input', `invalid YAML: ${problem.message.split('\n')[0]!.replace(/ at line .*$/, '')}`, {
+    throw new EnvplaneError('input', `invalid YAML: ${yamlMessage(problem.message)}`, {
       location: { file, line: at.line, column: at.col },
       hint: 'fix the compose file so that `docker compose config` accepts it, then run envplane again',
     });
   }
+  refuseCollectionKeys(doc, lineCounter, file);
   const lines: Record<string, number> = {};
   for (const [pointer, at] of Object.entries(nodePositions(doc, lineCounter))) lines[pointer] = at.line;
   let data: unknown;

@@ -112,7 +112,8 @@ function expected(issue: Issue): string {
   if (issue.type === 'min_length') return 'non-empty';
   if (issue.type === 'integer') return 'a whole number';
   if (issue.type === 'union' && typeof issue.input === 'string') return `one of the known values${received}`;
-  return `${e.replace(/^Object$/, 'a mapping').replace(/^Array$/, 'a list')}${received}`;
+  // Not quoted here: a string where a mapping or list belongs may be anything, a whole file read as YAML included.
+  return e.replace(/^Object$/, 'a mapping').replace(/^Array$/, 'a list');
 }
 
 function hintFor(keys: string[]): string {

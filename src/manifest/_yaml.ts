@@ -27,21 +27,24 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
     uniqueKeys: true,
     prettyErrors: false,
     strict: true,
+    // The library's warnings go to process.emitWarning, which prints them with the source they quote.
+    logLevel: 'error',
   });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const at = lineCounter.linePos(problem.pos[0]);
-    throw new EnvplaneError('input', `invalid YAML: ${firstLine(problem.message)}`, {
+    throw new EnvplaneError('input', `invalid YAML: ${yamlMessage(problem.message)}`, {
       location: { file, line: at.line, column: at.col },
       hint: yamlHint(problem.code),
     });
   }
+  refuseCollectionKeys(doc, lineCounter, file);
   const positions = nodePositions(doc, lineCounter);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    throw new EnvplaneError('input', `invalid YAML: ${firstLine((error as Error).message)}`, {
+    throw new EnvplaneError('input', `invalid YAML: ${yamlMessage((error as Error).message)}`, {
       location: { file, line: 1, column: 1 },
       hint: `envplane allows at most ${MAX_ALIASES} alias expansions; write the values out`,
     });
@@ -82,8 +85,38 @@ export function nodePositions(doc: Document, lineCounter: LineCounter): Record<s
   return positions;
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+/**
+ * A YAML parser message without the source text it quotes (`Unexpected scalar token in YAML stream: "…"`, `Unresolved
+ * tag: !x`): the quoted token may be a value. The description before it is kept.
+ */
+export function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const cut = first.search(/:\s|"/);
+  return (cut === -1 ? first : first.slice(0, cut)).trimEnd();
+}
+
+/**
+ * A list or mapping used as a mapping key has no place in a manifest or a compose file, and the parser would turn it
+ * into text (quoting its values) when it builds the data: refused, located, without quoting it.
+ */
+export function refuseCollectionKeys(doc: Document, lineCounter: LineCounter, file: string): void {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        if (isMap(pair.key) || isSeq(pair.key)) {
+          const at = lineCounter.linePos((pair.key as Node).range?.[0] ?? 0);
+          throw new EnvplaneError('input', 'invalid YAML: a list or mapping is used as a mapping key', {
+            location: { file, line: at.line, column: at.col },
+            hint: 'a key is a plain name: remove the brackets or braces around it (or a stray `?`)',
+          });
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
 }
 
 function yamlHint(code: string): string {

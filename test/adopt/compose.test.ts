@@ -119,6 +119,41 @@ test('malformed YAML and wrong shapes are located input errors', () => {
   }
 });
 
+test('a YAML error in a compose file quotes none of its text, and the parser prints no warning', async () => {
+  // Compose files hold values (`environment:`), so neither the error nor Node's warning channel may repeat them.
+  const value = 'qZ7canary-db-password';
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const cases: [string, number, RegExp][] = [
+      [`services:\n  api:\n    image: x\n...\n"${value}{"\n`, 5, /Source contains multiple documents|Unexpected/],
+      [`a *a...\n#x\n"${value}{"\n`, 3, /Unexpected double-quoted-scalar token in YAML stream$/],
+      [
+        `services:\n  api:\n    environment:\n      { PASSWORD: ${value} }: 1\n`,
+        4,
+        /a list or mapping is used as a mapping key/,
+      ],
+    ];
+    for (const [text, line, message] of cases)
+      assert.throws(
+        () => parseComposeText(text, 'compose.yaml'),
+        (error: unknown) => {
+          assert.ok(error instanceof EnvplaneError, String(error));
+          assert.equal(error.location?.line, line, error.message);
+          assert.match(error.message, message);
+          assert.ok(!`${error.message} ${error.hint}`.includes(value), error.message);
+          return true;
+        },
+        text,
+      );
+    await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
+
 test('a missing compose file is an input error naming it', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');

@@ -299,6 +299,21 @@ const cases: Case[] = [
     manifest: 'project: x\nenvironments:\n\tdev: {}\n',
     expect: /envplane\.yaml:3:\d+: invalid YAML/,
   },
+  {
+    name: 'an env file saved as the manifest (a YAML string) is not quoted back',
+    manifest: `PASSWORD=${CANARY}\nTOKEN=x\n`,
+    expect: /envplane\.yaml:1:1: the manifest must be a mapping/,
+  },
+  {
+    name: 'a mapping used as a key, holding a value',
+    manifest: `{ k: ${CANARY} }: 1\nproject: x\n`,
+    expect: /envplane\.yaml:1:1: invalid YAML: a list or mapping is used as a mapping key/,
+  },
+  {
+    name: 'a stray quoted token after the document',
+    manifest: `a *a...\n#x\n"${CANARY}{"\n`,
+    expect: /envplane\.yaml:3:1: invalid YAML: Unexpected double-quoted-scalar token in YAML stream\n/,
+  },
   { name: 'unclosed flow sequence', manifest: 'project: [x\n', expect: /envplane\.yaml:2:1: invalid YAML/ },
   { name: 'empty manifest', manifest: '', expect: /envplane\.yaml:1:1: the manifest is empty/ },
   {
