@@ -9,7 +9,7 @@ import {
   requiredNames,
 } from './_instance.ts';
 
-export { required, type InstanceArgs, type InstanceContext } from './_instance.ts';
+export { required, requiredArgument, type InstanceArgs, type InstanceContext } from './_instance.ts';
 
 export function loadInstance(args: InstanceArgs, scope: LayerScope = 'instance'): InstanceContext {
   const { envName, serviceName } = requiredNames(args);

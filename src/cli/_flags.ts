@@ -77,6 +77,22 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
   }
   for (const name of negated) flags[name] = false;
   const given = [...flags._];
+  // An argument nothing reads is refused, not ignored: `envplane check production` would check every environment,
+  // `audit show verify` would only show. The message counts it and never repeats it (it may be a pasted value).
+  if (given.length > positionals.length) {
+    const takes =
+      positionals.length === 0
+        ? `envplane ${commandName} takes no arguments, only options`
+        : `envplane ${commandName} takes ${positionals.map((p) => `<${p.name}>`).join(' ')}`;
+    const extra = given.length - positionals.length;
+    throw new EnvplaneError(
+      'usage',
+      `${extra} unexpected argument${extra === 1 ? '' : 's'} for envplane ${commandName}`,
+      {
+        hint: `${takes}; an option's value follows its name (--env dev)${commandName === 'run' ? '; the command to run goes after `--`' : ''} (see ${usage})`,
+      },
+    );
+  }
   flags._.push(...after);
   positionals.forEach(({ name, required }, i) => {
     const value = given[i];

@@ -10,6 +10,12 @@ export function required(value: string | undefined, flag: string, hint?: string)
   return value;
 }
 
+/** A positional argument the command cannot do without: named as `<name>`, since `--name` is no option. */
+export function requiredArgument(value: string | undefined, name: string, hint?: string): string {
+  if (value === undefined || value === '') throw new EnvplaneError('usage', `missing <${name}>`, hint ? { hint } : {});
+  return value;
+}
+
 export interface InstanceContext {
   project: Project;
   environment: Environment;

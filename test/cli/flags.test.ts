@@ -70,6 +70,37 @@ describe('parseFlags', () => {
     assert.equal(usageError(() => parseFlags('hooks', hooks, [])).message, 'missing <action> for envplane hooks');
   });
 
+  test('an argument beyond the declared positionals is a usage error that counts it and never repeats it', () => {
+    const extra = usageError(() => parseFlags('render', DEF, ['ci', 'github', 'Sk+canary/0123']));
+    assert.equal(extra.message, '1 unexpected argument for envplane render');
+    assert.match(extra.hint ?? '', /takes <target> <provider>/);
+    const none = usageError(() => parseFlags('check', { json: DEF.json }, ['production', 'Sk+canary/0123']));
+    assert.equal(none.message, '2 unexpected arguments for envplane check');
+    assert.match(none.hint ?? '', /takes no arguments/);
+    for (const e of [extra, none]) assert.ok(!`${e.message} ${e.hint}`.includes('canary'));
+    const run = usageError(() => parseFlags('run', { json: DEF.json }, ['node', 'app.js']));
+    assert.match(run.hint ?? '', /after `--`/);
+    assert.deepEqual(parseFlags('run', { json: DEF.json }, ['--', 'node', 'app.js'])._, ['node', 'app.js']);
+  });
+
+  test('the CLI: a stray argument is refused (exit 2) rather than ignored; a missing one is named <name>', () => {
+    const dir = copyExample('four-planes');
+    const cases: [string[], RegExp][] = [
+      [['check', 'production'], /1 unexpected argument for envplane check/],
+      [['audit', 'show', 'verify'], /1 unexpected argument for envplane audit/],
+      [['render', 'compose', 'prod', '--env', 'dev', '-o', '-'], /unexpected argument for envplane render compose/],
+      [['explain', '--env', 'dev', '--service', 'backend'], /missing <KEY>/],
+      [['render', '--env', 'dev'], /missing <target>/],
+      [['render', 'ci', '--env', 'dev'], /missing <provider>/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = runCli(argv, { cwd: dir });
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.stderr, message, argv.join(' '));
+      assert.equal(r.stdout, '', argv.join(' '));
+    }
+  });
+
   test('inherited property names are unknown flags, not flags', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
       assert.match(usageError(() => parseFlags('env', DEF, [`--${name}=1`])).message, /unknown option/);

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { EnvplaneError } from '../../errors.ts';
 import { explainKey, type Explanation } from '../../resolve/explain.ts';
 import { dirArg, envArg, instanceArgs, jsonArg } from '../_args.ts';
-import { required } from '../_instance.ts';
+import { requiredArgument } from '../_instance.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
 import { writeStdout } from '../_output.ts';
 import { style } from '../_style.ts';
@@ -18,7 +18,7 @@ export default defineCommand({
     ...dirArg,
   },
   async run({ args }) {
-    const keyName = required(args.key, 'key', 'usage: envplane explain <KEY> --env <env> --service <service>');
+    const keyName = requiredArgument(args.key, 'KEY', 'usage: envplane explain <KEY> --env <env> --service <service>');
     const { project, environment, instance } = await loadInstanceCached(args, 'environment');
     const known = Object.keys(project.manifest.keys);
     const inLayers = Object.values(project.layers).some((entries) => entries?.some((e) => e.key === keyName));

@@ -31,7 +31,7 @@ import { renderEcs } from '../../targets/ecs.ts';
 import { renderK8s } from '../../targets/k8s.ts';
 import { renderSwarm } from '../../targets/swarm.ts';
 import type { Rendering } from '../../targets/types.ts';
-import { required } from '../_context.ts';
+import { required, requiredArgument } from '../_context.ts';
 import { style } from '../_style.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
@@ -44,7 +44,7 @@ export default defineCommand({
   args,
   run({ args: given }) {
     const a = given as Args;
-    const target = pickTarget(a.target);
+    const target = pickTarget(a.target, a.provider);
     const envName = required(a.env, 'env', 'name an environment, e.g. --env production');
     const project = loadProject({ ...(a.dir ? { dir: a.dir } : {}), environment: envName });
     const environment = findEnvironment(project.manifest, envName);
@@ -66,9 +66,16 @@ export default defineCommand({
   },
 });
 
-function pickTarget(name: string | undefined): Target {
-  const target = required(name, 'target', `usage: envplane render <${TARGETS.join('|')}> --env <env>`);
-  if ((TARGETS as readonly string[]).includes(target)) return target as Target;
+function pickTarget(name: string | undefined, provider: string | undefined): Target {
+  const target = requiredArgument(name, 'target', `usage: envplane render <${TARGETS.join('|')}> --env <env>`);
+  if ((TARGETS as readonly string[]).includes(target)) {
+    // Only `ci` reads a second argument; elsewhere it is a mistake (`render compose prod`), never silently dropped.
+    if (target !== 'ci' && provider !== undefined)
+      throw new EnvplaneError('usage', `1 unexpected argument for envplane render ${target}`, {
+        hint: `only \`render ci\` takes a second argument (github or gitlab); name the environment with --env`,
+      });
+    return target as Target;
+  }
   throw new EnvplaneError('usage', `unknown target "${target}"`, {
     hint: unknownHint(target, [...TARGETS], 'targets'),
   });
@@ -136,7 +143,11 @@ function renderTarget(
     case 'buildkit':
       return renderBuildkit({ ...base, image, context, command });
     case 'ci': {
-      const provider = required(a.provider, 'provider', 'usage: envplane render ci <github|gitlab> --env <env>');
+      const provider = requiredArgument(
+        a.provider,
+        'provider',
+        'usage: envplane render ci <github|gitlab> --env <env>',
+      );
       if (provider === 'github') return renderGithub({ ...base, image, context, command });
       if (provider === 'gitlab') return renderGitlab({ ...base, image, context, command });
       throw new EnvplaneError('usage', `unknown CI provider "${provider}"`, { hint: 'use github or gitlab' });
