@@ -3,12 +3,13 @@
  * project, a hand-written compose file that crosses tenants, SARIF, exit codes, colour, and no secret in any output.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RULES } from '../../src/rules/index.ts';
-import { copyExample, hashTree, runCli } from '../_helpers.ts';
+import { CLI, copyExample, hashTree, runCli } from '../_helpers.ts';
 
 interface JsonProblem {
   rule: string;
@@ -228,6 +229,35 @@ describe('output formats and exit codes', () => {
     assert.match(byRule.stdout, /^\s+\.env\.shared:17:1 /m);
     const coloured = runCli(['check'], { cwd: dir, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     assert.match(coloured.stdout, /\x1b\[31merror/);
+  });
+
+  test('colour follows the terminal: none into a pipe, none on a terminal with NO_COLOR, even with FORCE_COLOR', () => {
+    const dir = copyExample('service-scoped');
+    const noColourEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined };
+    const piped = runCli(['check'], { cwd: dir, env: noColourEnv });
+    assert.equal(piped.code, 1);
+    assert.match(piped.stdout, /error/);
+    assert.doesNotMatch(piped.stdout, /\x1b\[/, 'a pipe gets no colour');
+    const both = runCli(['check'], { cwd: dir, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    assert.doesNotMatch(both.stdout, /\x1b\[/, 'NO_COLOR wins over FORCE_COLOR');
+    // A real terminal (util-linux `script`): coloured, unless NO_COLOR is set.
+    const onTerminal = (env: Record<string, string | undefined>) => {
+      const r = spawnSync(
+        'script',
+        ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} check`, '/dev/null'],
+        {
+          cwd: dir,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+      assert.equal(r.error, undefined, 'the `script` command (util-linux) is required');
+      assert.match(r.stdout, /error/);
+      return r.stdout;
+    };
+    assert.match(onTerminal(noColourEnv), /\x1b\[31merror/);
+    assert.doesNotMatch(onTerminal({ NO_COLOR: '1', FORCE_COLOR: undefined }), /\x1b\[/);
   });
 
   test('--strict fails on warnings; usage errors exit 2', () => {

@@ -177,6 +177,17 @@ describe('run: refusals, argv, modes', () => {
     assert.ok(!existsSync(marker), 'the child ran');
   });
 
+  test('the secrets directory is made in /dev/shm (memory, not disk) on a machine that has it', () => {
+    assert.ok(existsSync('/dev/shm'), 'this test needs /dev/shm (Linux)');
+    const { dir } = fourPlanesWithSecrets();
+    const out = join(tempDir(), 'r.json');
+    const r = runCli([...RUN, process.execPath, '-e', PROBE, out], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = readReport(out);
+    assert.match(seen.env.ENVPLANE_SECRETS_DIR ?? '', /^\/dev\/shm\/envplane-run-/);
+    assert.ok(Object.keys(seen.files).length > 0);
+  });
+
   test('an optional secret without a value is simply not delivered', () => {
     const { dir } = fourPlanesWithSecrets();
     rmSync(join(dir, 'secrets', 'aws_access_key_id.txt'));
