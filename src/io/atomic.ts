@@ -59,9 +59,17 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
   const dir = dirname(path);
   ensureDir(dir, options.dirMode ?? 0o700, shownAs);
   refuseNonRegular(path, shownAs);
-  const temp = join(dir, `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path)}`);
+  // The target's name is only a clue for a human reading the folder: cut short, so that a target whose name is near
+  // the file system's limit (255 bytes) still has a temp name that fits beside it.
+  const temp = join(dir, `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path).slice(0, 40)}`);
   // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    // A read-only folder (EACCES, EROFS) fails here, before anything exists: a located failure, not an internal error.
+    throw writeError(error, shownAs);
+  }
   try {
     fchmodSync(fd, mode);
     const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
@@ -169,6 +177,10 @@ function syncDir(dir: string): void {
 function writeError(error: unknown, shownAs: string): EnvplaneError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
   const hint =
-    code === 'ENOSPC' ? 'the disk is full; the previous file is unchanged' : 'the previous file is unchanged';
+    code === 'ENOSPC'
+      ? 'the disk is full; the previous file is unchanged'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? `the folder ${dirname(shownAs)} is not writable (permissions, or a read-only file system); the previous file is unchanged`
+        : 'the previous file is unchanged';
   return new EnvplaneError('failure', `cannot write ${shownAs}: ${code}`, { location: { file: shownAs }, hint });
 }

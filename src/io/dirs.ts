@@ -21,7 +21,29 @@ export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
       });
     return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw located(error, shownAs);
   }
-  mkdirSync(dir, { recursive: true, mode });
+  try {
+    mkdirSync(dir, { recursive: true, mode });
+  } catch (error) {
+    throw located(error, shownAs);
+  }
+}
+
+/** A system error on the way to `shownAs` (a read-only parent, a file where a folder should be) as a located failure. */
+function located(error: unknown, shownAs: string): unknown {
+  if (error instanceof EnvplaneError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  if (code === 'ENOTDIR' || code === 'EEXIST')
+    return new EnvplaneError('input', `cannot create the folder ${dirname(shownAs)}: a part of it is a file`, {
+      location: { file: dirname(shownAs) },
+      hint: 'choose a path whose folders are folders; nothing was written',
+    });
+  return new EnvplaneError('failure', `cannot create the folder ${dirname(shownAs)}: ${code}`, {
+    location: { file: dirname(shownAs) },
+    hint:
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'a folder on the way is not writable (permissions, or a read-only file system); nothing was written'
+        : 'nothing was written',
+  });
 }

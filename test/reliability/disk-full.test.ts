@@ -3,7 +3,8 @@
  * byte: ENOSPC) and under a file-size limit (`ulimit -f`: the write stops short with EFBIG; Node ignores SIGXFSZ).
  * Each must exit non-zero with a message naming the file and no value, leave every existing file as it was (hash),
  * and leave no partial or temp file behind. Mounting a tmpfs needs root, which CI has (.ci/run runs as root); the
- * test fails, never skips, without it.
+ * test fails, never skips, without it. Last, writes the system refuses before anything exists: a read-only folder
+ * (run as `nobody` when the tests run as root), a file where a folder should be, a name near the length limit.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -201,5 +202,71 @@ describe('write failures leave everything as it was', () => {
       }
       assertFailedCleanly(`${op.label} (ulimit -f)`, dir, before, r, values);
     }
+  });
+});
+
+describe('writes refused by the system before anything exists', () => {
+  it('a read-only folder (EACCES): exit 1 naming the file and the folder, no internal error, nothing written', () => {
+    const dir = copyExample('four-planes');
+    const root = process.getuid?.() === 0;
+    // root writes anywhere: the command runs as `nobody`, owner of the copy (CI runs as root; a developer does not).
+    if (root) execFileSync('chown', ['-R', '65534:65534', dir]);
+    const asUser = (args: string[]): CliResult => {
+      const argv = [process.execPath, CLI, ...args];
+      const r = spawnSync(
+        root ? 'setpriv' : argv[0]!,
+        root ? ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv.slice(1),
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1', HOME: dir, XDG_CACHE_HOME: join(dir, '.cache') },
+        },
+      );
+      return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+    };
+    execFileSync('chmod', ['555', join(dir, 'secrets'), join(dir, 'config')]);
+    const before = tree(dir);
+    const cases: [string[], RegExp][] = [
+      [['setup', '--env', 'dev'], /cannot write secrets\/\w+\.txt: EACCES/],
+      [
+        ['export', '--env', 'dev', '--service', 'frontend', '-o', 'config/x.env', '--force'],
+        /cannot write config\/x\.env: EACCES/,
+      ],
+      [
+        ['export', '--env', 'dev', '--service', 'frontend', '-o', 'config/new/x.env', '--force'],
+        /cannot create the folder config\/new: EACCES/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = asUser(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.match(r.stderr, /not writable/);
+      assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
+    }
+    // setup narrows the store folder to 0500 before it fails to write in it, and the project lock lives in
+    // .envplane/; everything else is as it was.
+    const after = tree(dir);
+    delete after['secrets/'];
+    delete before['secrets/'];
+    for (const t of [after, before])
+      for (const p of Object.keys(t)) if (p.startsWith('.cache/') || p.startsWith('.envplane/')) delete t[p];
+    assert.deepEqual(after, before);
+  });
+
+  it('a folder on the way that is a file (ENOTDIR), and a name near the 255-byte limit (the temp name fits)', () => {
+    const dir = copyExample('four-planes');
+    writeFileSync(join(dir, '.gitignore'), '*.env\nplain\n');
+    writeFileSync(join(dir, 'plain'), 'a file\n');
+    const before = tree(dir);
+    const r = runCli(['export', '--env', 'dev', '--service', 'frontend', '-o', 'plain/sub/x.env'], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /cannot create the folder plain\/sub: a part of it is a file/);
+    assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
+    assert.deepEqual(tree(dir), before);
+    const long = `${'a'.repeat(240)}.env`;
+    const ok = runCli(['export', '--env', 'dev', '--service', 'frontend', '-o', long], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(join(dir, long)));
   });
 });
