@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO, copyExample, runCli } from '../_helpers.ts';
+import { loadProject } from '../../src/project/load.ts';
+import { resolveBundle } from '../../src/resolve/bundle.ts';
+import { findEnvironment, listInstances } from '../../src/resolve/instances.ts';
+import { copyExample, REPO, runCli } from '../_helpers.ts';
 
 const fourPlanes = join(REPO, 'examples', 'four-planes');
 const serviceScoped = join(REPO, 'examples', 'service-scoped');
@@ -85,6 +88,62 @@ describe('envplane env', () => {
     assert.ok(!/techcorp|acme/i.test(r.stdout));
     assert.equal(JSON.parse(r.stdout).config.CLIENT_NAME.value, 'WEX');
   });
+});
+
+describe('envplane env --json on every instance of both examples', () => {
+  for (const example of ['four-planes', 'service-scoped'] as const)
+    it(`${example}: the CLI (through the manifest cache) reports what the resolver resolves, key by key`, () => {
+      const dir = copyExample(example);
+      const project = loadProject({ dir, lookup: {} });
+      for (const { name: environment } of project.manifest.environments)
+        for (const instance of listInstances(project.manifest)) {
+          const bundle = resolveBundle(
+            project.manifest,
+            project.layers,
+            findEnvironment(project.manifest, environment),
+            instance,
+          );
+          const args = [
+            'env',
+            '-e',
+            environment,
+            '-s',
+            instance.service,
+            ...(instance.tenant ? ['-t', instance.tenant] : []),
+          ];
+          // Twice: the first run fills the per-user manifest cache, the second is served from it.
+          for (const round of ['cold', 'warm']) {
+            const r = runCli([...args, '--json'], { cwd: dir });
+            const label = `${instance.id} in ${environment} (${round})`;
+            assert.equal(r.code, 0, `${label}: ${r.stderr}`);
+            const out = JSON.parse(r.stdout);
+            assert.deepEqual(out.layers, bundle.layers, label);
+            assert.deepEqual(
+              Object.entries(out.config).map(([k, c]) => {
+                const { value, source, shadowed } = c as { value: string; source: unknown; shadowed: unknown };
+                return [k, value, source, shadowed];
+              }),
+              bundle.config.map((c) => [
+                c.key,
+                c.value ?? null,
+                c.source.kind === 'layer' ? { file: c.source.file, line: c.source.line } : out.config[c.key].source,
+                c.shadowed.map((x) => ({ file: x.file, line: x.line })),
+              ]),
+              `${label}: config`,
+            );
+            assert.deepEqual(
+              out.secrets.map((x: { name: string; path: string; env: string }) => [x.name, x.path, x.env]),
+              bundle.secrets.map((x) => [x.name, x.target, x.fileEnv]),
+              `${label}: secrets`,
+            );
+            assert.deepEqual(
+              out.build.map((b: { id: string }) => b.id),
+              bundle.build.map((b) => b.id),
+              `${label}: build secrets`,
+            );
+          }
+        }
+    });
 });
 
 describe('envplane explain', () => {
