@@ -30,7 +30,9 @@ export function scaffoldProject(project: string, environments: string[], schemaR
     },
   ];
   for (const name of environments) {
-    const aliases = ALIASES[name] ?? [];
+    // A conventional alias another environment already uses as its name (`--env dev,development`) is left out: the
+    // manifest would name "dev" twice, and the two would share config/dev.env.
+    const aliases = (ALIASES[name] ?? []).filter((alias) => !environments.includes(alias));
     const short = aliases[0] ?? name;
     const layer = `config/${short}.env`;
     envs[name] = {

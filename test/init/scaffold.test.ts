@@ -100,6 +100,19 @@ describe('envplane init', () => {
     assert.deepEqual(hashTree(dir), {});
   });
 
+  it('an environment named like another one\'s alias (dev,development): a manifest envplane reads back', () => {
+    for (const envs of ['dev,development', 'development,dev', 'prod,production,stage,staging']) {
+      const dir = tempDir();
+      const r = runCli(['init', '--env', envs], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const manifest = parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8'));
+      assert.deepEqual(manifest.environments.map((e) => e.name).sort(), envs.split(',').sort());
+      const layers = manifest.environments.map((e) => e.config.at(-1));
+      assert.equal(new Set(layers).size, layers.length, `${envs}: each environment its own layer`);
+      assert.equal(runCli(['check'], { cwd: dir }).code, 0, envs);
+    }
+  });
+
   it('rejects a bad --env and unknown options with exit 2', () => {
     const dir = tempDir();
     const bad = runCli(['init', '--env', 'Dev Env'], { cwd: dir });
