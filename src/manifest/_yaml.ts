@@ -14,6 +14,11 @@ export interface ParsedYaml {
   data: unknown;
   /** JSON pointer → position: of the key for a map entry, of the item for a sequence entry. */
   positions: Record<string, Position>;
+  /**
+   * JSON pointer → source text of each unquoted number or boolean that does not print back as written (`1.50` is
+   * 1.5, `0x10` is 16, `True` is true): where the manifest wants a string, the value would silently change.
+   */
+  retyped: Record<string, string>;
 }
 
 const MAX_ALIASES = 50;
@@ -40,6 +45,7 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   }
   refuseCollectionKeys(doc, lineCounter, file);
   const positions = nodePositions(doc, lineCounter);
+  const retyped = retypedScalars(doc);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -49,7 +55,27 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
       hint: `envplane allows at most ${MAX_ALIASES} alias expansions; write the values out`,
     });
   }
-  return { data, positions };
+  return { data, positions, retyped };
+}
+
+function retypedScalars(doc: Document): Record<string, string> {
+  const retyped: Record<string, string> = {};
+  const walk = (node: unknown, pointer: string): void => {
+    if (isMap(node)) {
+      for (const pair of node.items)
+        if (isPair(pair)) {
+          const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+          walk(pair.value, `${pointer}/${escapePointer(key)}`);
+        }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) walk(item, `${pointer}/${i}`);
+    } else if (isScalar(node) && (typeof node.value === 'number' || typeof node.value === 'boolean')) {
+      const source = (node as { source?: unknown }).source;
+      if (typeof source === 'string' && source !== String(node.value)) retyped[pointer] = source;
+    }
+  };
+  walk(doc.contents, '');
+  return retyped;
 }
 
 /** JSON pointer → position of every node: of the key for a map entry, of the item for a sequence entry. */

@@ -147,6 +147,28 @@ describe('manifest: located errors with hints', () => {
   it('a default holding a NUL (YAML "\\0"), which no environment variable can carry', () =>
     fails(minimal.replace('HOST: config', 'HOST: { plane: config, default: "a\\0b" }'), 7, 26, /NUL character/));
 
+  it('an unquoted default that YAML reads as another number or boolean (1.50 → 1.5): refused, with the quoted form', () => {
+    for (const written of ['1.50', '0x10', '012', '1e3', 'True', '.inf', '-0'])
+      fails(
+        minimal.replace('HOST: config', `HOST: { plane: config, default: ${written} }`),
+        7,
+        26,
+        new RegExp(`default of "HOST" is written ${written.replace('.', '\\.')}, which YAML reads as`),
+        new RegExp(`default: "${written.replace('.', '\\.')}"`),
+      );
+    for (const [written, value] of [
+      ['8080', '8080'],
+      ['false', 'false'],
+      ['"1.50"', '1.50'],
+      ['0.5', '0.5'],
+    ])
+      assert.equal(
+        parseManifest(minimal.replace('HOST: config', `HOST: { plane: config, default: ${written} }`)).keys.HOST
+          ?.default,
+        value,
+      );
+  });
+
   it('secret names that could escape the store', () =>
     fails(minimal.replaceAll('db_password', '../x'), 8, 3, /not a valid secret key name/));
 
