@@ -3,21 +3,21 @@
  * values; anything else is a bug, and its message could hold anything, so only its type is shown.
  */
 import { EnvplaneError, formatLocation } from '../errors.ts';
-import { style } from './_style.ts';
+import { styleErr } from './_style.ts';
 
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof EnvplaneError) {
     const where = error.location ? `${formatLocation(error.location)}: ` : '';
-    process.stderr.write(`${style.red('error')}: ${where}${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${style.dim('hint:')} ${error.hint}\n`);
+    process.stderr.write(`${styleErr.red('error')}: ${where}${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${styleErr.dim('hint:')} ${error.hint}\n`);
     return error.kind === 'failure' ? EXIT.problems : EXIT.usage;
   }
   const name = error instanceof Error ? error.name : typeof error;
   const code = (error as { code?: unknown } | undefined)?.code;
   process.stderr.write(
-    `${style.red('internal error')}: ${name}${typeof code === 'string' ? ` (${code})` : ''}; this is a bug in envplane\n`,
+    `${styleErr.red('internal error')}: ${name}${typeof code === 'string' ? ` (${code})` : ''}; this is a bug in envplane\n`,
   );
   if (debug && error instanceof Error && error.stack) {
     // Frames only: the first line of a stack repeats the message, which may quote input.

@@ -1,36 +1,46 @@
 /**
- * Terminal styling that switches itself off for NO_COLOR, FORCE_COLOR=0, pipes and files. Whether stdout is a
- * terminal is asked of the file descriptor, not of `process.stdout`, whose creation loads Node's whole stream
- * stack: a few milliseconds on every start.
+ * Terminal styling that switches itself off for NO_COLOR, FORCE_COLOR=0, pipes, files and /dev/null, decided for
+ * each stream on its own: `style` for stdout, `styleErr` for stderr, so `envplane check > report.txt` still colours
+ * the errors it prints on a terminal, and `2> log` gets none. Whether a stream is a terminal is asked of its file
+ * descriptor, not of `process.stdout` or `node:tty`, whose loading pulls in Node's whole stream stack: a few
+ * milliseconds on every start.
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 
-let enabled: boolean | undefined;
+const enabled: Partial<Record<1 | 2, boolean>> = {};
 
-function colour(): boolean {
-  enabled ??=
+function colour(fd: 1 | 2): boolean {
+  enabled[fd] ??=
     process.env.NO_COLOR === undefined &&
     process.env.FORCE_COLOR !== '0' &&
-    (process.env.FORCE_COLOR !== undefined || isCharacterDevice(1));
-  return enabled;
+    (process.env.FORCE_COLOR !== undefined || isTerminal(fd));
+  return enabled[fd];
 }
 
-function isCharacterDevice(fd: number): boolean {
+/** A character device other than /dev/null (also a character device, and where `> /dev/null` points). */
+function isTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice();
+    const stat = fstatSync(fd);
+    return stat.isCharacterDevice() && stat.rdev !== statSync('/dev/null').rdev;
   } catch {
     return false;
   }
 }
 
-const wrap = (open: number, close: number) => (text: string) =>
-  colour() ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+function palette(fd: 1 | 2) {
+  const wrap = (open: number, close: number) => (text: string) =>
+    colour(fd) ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
+}
 
-export const style = {
-  bold: wrap(1, 22),
-  dim: wrap(2, 22),
-  red: wrap(31, 39),
-  green: wrap(32, 39),
-  yellow: wrap(33, 39),
-  cyan: wrap(36, 39),
-};
+/** For what goes to stdout. */
+export const style = palette(1);
+/** For what goes to stderr: errors, hints, warnings. */
+export const styleErr = palette(2);

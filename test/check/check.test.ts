@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RULES } from '../../src/rules/index.ts';
@@ -258,6 +258,33 @@ describe('output formats and exit codes', () => {
     };
     assert.match(onTerminal(noColourEnv), /\x1b\[31merror/);
     assert.doesNotMatch(onTerminal({ NO_COLOR: '1', FORCE_COLOR: undefined }), /\x1b\[/);
+  });
+
+  test('stdout and stderr decide their colour each for itself; /dev/null is not a terminal', () => {
+    const dir = copyExample('service-scoped');
+    const env = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} render nope`;
+    // stdout into /dev/null (a character device, like a terminal), stderr into a pipe: no colour on stderr.
+    const devNull = openSync('/dev/null', 'w');
+    const piped = spawnSync(process.execPath, [CLI, 'render', 'nope'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', devNull, 'pipe'],
+    });
+    closeSync(devNull);
+    assert.equal(piped.status, 2);
+    assert.match(piped.stderr, /^error: unknown target "nope"/);
+    const onTerminal = (shell: string) => {
+      const r = spawnSync('script', ['-qec', shell, '/dev/null'], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.error, undefined, 'the `script` command (util-linux) is required');
+      return r.stdout;
+    };
+    // stderr on a terminal, stdout into /dev/null: the error is coloured.
+    assert.match(onTerminal(`${command} > /dev/null`), /\x1b\[31merror\x1b\[39m: unknown target "nope"/);
+    // stderr into a file, from a terminal: the file gets plain text.
+    onTerminal(`${command} 2> err.txt`);
+    assert.match(readFileSync(join(dir, 'err.txt'), 'utf8'), /^error: unknown target "nope"/);
   });
 
   test('--strict fails on warnings; usage errors exit 2', () => {

@@ -17,7 +17,7 @@ import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
 import { type InstanceContext, loadInstance, required } from '../_context.ts';
-import { style } from '../_style.ts';
+import { styleErr } from '../_style.ts';
 import { auditName, readBundleSecrets, type SecretValue, secretEnvName } from './run.ts';
 
 export default defineCommand({
@@ -188,5 +188,5 @@ function nearestExisting(dir: string): string {
 }
 
 function warn(text: string): void {
-  process.stderr.write(`${style.yellow('warning')}: ${text}\n`);
+  process.stderr.write(`${styleErr.yellow('warning')}: ${text}\n`);
 }

@@ -32,7 +32,7 @@ import { renderK8s } from '../../targets/k8s.ts';
 import { renderSwarm } from '../../targets/swarm.ts';
 import type { Rendering } from '../../targets/types.ts';
 import { required, requiredArgument } from '../_context.ts';
-import { style } from '../_style.ts';
+import { style, styleErr } from '../_style.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
 
@@ -54,7 +54,7 @@ export default defineCommand({
     const toStdout = a.output === '-' || (a.output === undefined && TO_STDOUT.has(target));
     const path = a.output && a.output !== '-' ? projectPath(project.root, a.output) : undefined;
     const rendering = renderTarget(target, a, project, environment, bundles, path);
-    for (const warning of rendering.warnings) process.stderr.write(`${style.yellow('warning')}: ${warning}\n`);
+    for (const warning of rendering.warnings) process.stderr.write(`${styleErr.yellow('warning')}: ${warning}\n`);
     if (toStdout) return printOut(rendering, a);
     const results = emitFiles(rendering.files, {
       root: project.root,
@@ -274,11 +274,11 @@ function warnBaseEnvFiles(root: string, bundles: Bundle[]): void {
       const tenants = bundles.filter((b) => b.instance.service === service && b.instance.tenant !== undefined);
       if (tenants.length > 0)
         process.stderr.write(
-          `${style.yellow('warning')}: ${name}: service ${service} runs once per tenant; envplane renders ${tenants.map((b) => b.instance.slug).join(', ')} — remove ${service} from ${name}, or it runs with no tenant\n`,
+          `${styleErr.yellow('warning')}: ${name}: service ${service} runs once per tenant; envplane renders ${tenants.map((b) => b.instance.slug).join(', ')} — remove ${service} from ${name}, or it runs with no tenant\n`,
         );
       if (slugs.has(service) && body?.env_file !== undefined)
         process.stderr.write(
-          `${style.yellow('warning')}: ${name}: service ${service} has env_file:, and Compose adds every key of those files even with the override; remove env_file from ${name} so ${service} receives exactly its declared keys\n`,
+          `${styleErr.yellow('warning')}: ${name}: service ${service} has env_file:, and Compose adds every key of those files even with the override; remove env_file from ${name} so ${service} receives exactly its declared keys\n`,
         );
     }
   }

@@ -16,7 +16,7 @@ import { dirArg, envArg, instanceArgs } from '../_args.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
 import type { InstanceContext } from '../_instance.ts';
-import { style } from '../_style.ts';
+import { styleErr } from '../_style.ts';
 
 /** The environment of a `--pristine` child before the bundle is added. */
 export const PRISTINE_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -90,7 +90,7 @@ export default defineCommand({
     };
     if (mode === 'env' && values.length > 0)
       process.stderr.write(
-        `${style.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
+        `${styleErr.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
           '(visible to every child process and in crash dumps); the default --secrets=files is safer\n',
       );
 
