@@ -3,8 +3,10 @@
  * paths are ignored. Paths are project-relative; outside a repository every answer is "not tracked, not ignored".
  */
 import { spawnSync } from 'node:child_process';
+import { lstatSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-function git(root: string, args: string[], input?: string): { ok: boolean; stdout: string } {
+function git(root: string, args: string[], input?: string): { ok: boolean; status: number | null; stdout: string } {
   const r = spawnSync('git', ['-C', root, ...args], {
     encoding: 'utf8',
     input: input ?? '',
@@ -13,7 +15,7 @@ function git(root: string, args: string[], input?: string): { ok: boolean; stdou
   });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
     throw new Error('git is not installed; envplane needs it for git facts (apt-get install git)');
-  return { ok: r.status === 0, stdout: r.stdout ?? '' };
+  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '' };
 }
 
 export function isGitRepo(root: string): boolean {
@@ -41,9 +43,45 @@ export function isTracked(root: string, path: string): boolean {
   return git(root, ['ls-files', '--error-unmatch', '--', path]).ok;
 }
 
-/** The subset of `paths` that git ignores (whether or not the files exist). */
+/**
+ * The subset of `paths` that git ignores (whether or not the files exist). git refuses to answer for a path beyond a
+ * symbolic link (a store folder that is a link), and that refusal (exit 128) would leave every other path of the
+ * batch unanswered too; such a path is asked by where the link leads instead (`ignoredThroughLink`).
+ */
 export function ignoredPaths(root: string, paths: readonly string[]): Set<string> {
   if (paths.length === 0 || !isGitRepo(root)) return new Set();
-  const r = git(root, ['check-ignore', '--no-index', '-z', '--stdin'], `${paths.join('\0')}\0`);
-  return new Set(r.stdout.split('\0').filter(Boolean));
+  const linked = paths.filter((p) => beyondSymlink(root, p));
+  const asked = linked.length === 0 ? paths : paths.filter((p) => !linked.includes(p));
+  const r =
+    asked.length === 0
+      ? { stdout: '' }
+      : git(root, ['check-ignore', '--no-index', '-z', '--stdin'], `${asked.join('\0')}\0`);
+  return new Set([...linked.filter((p) => ignoredThroughLink(root, p)), ...r.stdout.split('\0').filter(Boolean)]);
+}
+
+/**
+ * A path beyond a link, judged where the link leads: inside the repository git could add the file under that real
+ * path, so its rules decide; outside it (git: fatal, exit 128) nothing can commit the file, which counts as ignored.
+ */
+function ignoredThroughLink(root: string, path: string): boolean {
+  let real: string;
+  try {
+    real = join(realpathSync(join(root, dirname(path))), basename(path));
+  } catch {
+    return false;
+  }
+  const r = git(root, ['check-ignore', '--no-index', '-q', '--', real]);
+  return r.status === 0 || r.status === 128;
+}
+
+function beyondSymlink(root: string, path: string): boolean {
+  const parts = path.split(/[/\\]/).slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    try {
+      if (lstatSync(join(root, ...parts.slice(0, i))).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runRules } from '../../src/rules/index.ts';
 import { secretInBackup } from '../../src/rules/secret-in-backup.ts';
 import type { LayerBackupFact } from '../../src/rules/types.ts';
+import { tempDir } from '../_helpers.ts';
 import { check, facts, git, MANIFEST, of, project, strong } from './_fixture.ts';
 
 const manifest = (...edits: [string, string][]) =>
@@ -285,6 +286,22 @@ describe('git rules', () => {
       ['env file .env.api holds secret db_password and is tracked by git'],
     );
     assert.deepEqual(of(r, 'secret-not-ignored'), []);
+  });
+  test('a store folder that is a link: judged where it leads, and the other secret files still answered', () => {
+    const dir = project({ '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n' });
+    git(dir, 'init', '-q');
+    // outside the repository, nothing can commit the files (git refuses paths beyond a link: exit 128 for the batch)
+    const outside = tempDir();
+    renameSync(join(dir, 'secrets', 'wex'), join(outside, 'wex'));
+    symlinkSync(join(outside, 'wex'), join(dir, 'secrets', 'wex'));
+    assert.deepEqual(of(check(dir), 'secret-not-ignored'), []);
+    // inside it, under a folder no rule ignores: those files would be committed under their real path
+    rmSync(join(dir, 'secrets', 'wex'));
+    renameSync(join(outside, 'wex'), join(dir, 'keep-wex'));
+    symlinkSync('../keep-wex', join(dir, 'secrets', 'wex'));
+    const files = of(check(dir), 'secret-not-ignored').map((p) => p.location?.file);
+    assert.ok(files.includes('secrets/wex/jira_token.txt'), files.join());
+    assert.ok(!files.includes('secrets/db_password.txt'), files.join());
   });
   test('ignored and untracked: neither rule fires', () => {
     const dir = project({ '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n' });
