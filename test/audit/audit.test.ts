@@ -109,7 +109,18 @@ describe('audit log', () => {
     assert.equal(verify(root).out.broken?.line, 3);
     const torn = logWith(2);
     writeFileSync(logPath(torn), readFileSync(logPath(torn), 'utf8').slice(0, -10));
-    assert.equal(verify(torn).code, 1);
+    const r = verify(torn);
+    assert.equal(r.code, 1);
+    // the whole line before the torn one still verifies (it used to say 0)
+    assert.deepEqual({ entries: r.out.entries, line: r.out.broken?.line }, { entries: 1, line: 2 });
+    // a break among the whole lines is reported first, torn tail or not
+    const both = logWith(3);
+    const ls = lines(both);
+    writeFileSync(logPath(both), `${[ls[0], 'not json', ls[2]].join('\n')}\n${ls[2]!.slice(0, 9)}`);
+    assert.deepEqual(
+      { entries: verify(both).out.entries, line: verify(both).out.broken?.line },
+      { entries: 1, line: 2 },
+    );
   });
 
   it('show lists recent entries (text and JSON), an empty log is fine', () => {
