@@ -100,7 +100,7 @@ describe('envplane init', () => {
     assert.deepEqual(hashTree(dir), {});
   });
 
-  it('an environment named like another one\'s alias (dev,development): a manifest envplane reads back', () => {
+  it("an environment named like another one's alias (dev,development): a manifest envplane reads back", () => {
     for (const envs of ['dev,development', 'development,dev', 'prod,production,stage,staging']) {
       const dir = tempDir();
       const r = runCli(['init', '--env', envs], { cwd: dir });
