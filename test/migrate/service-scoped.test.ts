@@ -187,6 +187,17 @@ describe('migrate --env development (secrets in layer files)', () => {
     assert.deepEqual(hashTree(dir), before);
   });
 
+  it('--service (which layer secrets do not use) is refused, not ignored: a typo must not pass unnoticed', () => {
+    const dir = copyExample('service-scoped');
+    const before = hashTree(dir);
+    for (const service of ['nope', 'backend']) {
+      const r = runCli(['migrate', '--env', 'dev', '--service', service], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--service applies to `envplane migrate <file>` only/);
+    }
+    assert.deepEqual(hashTree(dir), before);
+  });
+
   it('refuses to write through a symbolic link, before anything is written', () => {
     const dir = copyExample('service-scoped');
     const outside = tempDir('envplane-outside-');

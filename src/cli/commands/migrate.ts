@@ -132,6 +132,11 @@ function migrateOnce(root: string, options: RunOptions, apply: boolean): Outcome
       read,
     });
   } else {
+    // Secrets in layers are declared and granted already: a --service here would be ignored (a typo included).
+    if (options.service !== undefined)
+      throw new EnvplaneError('usage', '--service applies to `envplane migrate <file>` only', {
+        hint: 'secrets in config layers keep the services that use them; drop --service',
+      });
     plan = planLayerMigration({ manifest: project.manifest, environment, layers: project.layers, removeOld, read });
     const byFile = new Map<string, Set<number>>();
     const linesOf = (file: string) => {
