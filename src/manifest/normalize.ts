@@ -143,6 +143,7 @@ function normalizeEnvironments(written: WrittenManifest, fail: Fail): Environmen
         prefix: e.secrets.prefix,
         pattern: e.secrets.pattern,
         tenantPattern: e.secrets.tenantPattern,
+        ...(e.secrets.arn !== undefined ? { arn: e.secrets.arn } : {}),
       };
     }
     environments.push({ name, aliases: e.aliases, config: e.config, secrets });

@@ -40,6 +40,12 @@ export const SecretStoreSchema = doc(
       prefix: v.optional(doc(v.string(), 'Name prefix, e.g. `Reactrine_`'), ''),
       pattern: v.optional(doc(name, 'External name; `{prefix}` and `{name}`'), '{prefix}{name}'),
       tenantPattern: v.optional(doc(name, 'External name of a per-tenant secret'), '{prefix}{tenant}_{name}'),
+      arn: v.optional(
+        doc(
+          name,
+          '`render ecs`: the `valueFrom` of each secret; `{region}` `{account}` `{prefix}` `{name}` `{tenant}` `{secret}` (default: `arn:aws:secretsmanager:{region}:{account}:secret:{secret}`; `--arn-template` overrides)',
+        ),
+      ),
     }),
   ]),
   'Where this environment’s secret values live (default: `{ store: files, dir: secrets }`)',

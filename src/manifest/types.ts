@@ -42,6 +42,8 @@ export type SecretStore =
       pattern: string;
       /** Pattern for per-tenant secrets (default `{prefix}{tenant}_{name}`). */
       tenantPattern: string;
+      /** `render ecs`'s valueFrom template, when the manifest sets one (`--arn-template` overrides it). */
+      arn?: string;
     };
 
 export interface Environment {

@@ -33,7 +33,7 @@ export function fillArn(template: string, fields: ArnFields): string {
   for (const flag of ['region', 'account'] as const)
     if (template.includes(`{${flag}}`) && !fields[flag])
       throw new EnvplaneError('usage', `the ARN template needs --${flag}`, {
-        hint: `pass --${flag}, or write it into --arn-template`,
+        hint: `pass --${flag}, or write the ${flag} into the template (--arn-template, or the store's arn: in envplane.yaml)`,
       });
   return template
     .replaceAll('{region}', fields.region ?? '')

@@ -1,6 +1,6 @@
 /** ECS fragments (ARNs checked against the shapes ECS accepts), BuildKit wiring and CI files: never a value. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -97,6 +97,49 @@ describe('render ecs', () => {
     const text = JSON.stringify(containers);
     for (const leaked of ['wex-jira-api-token', 'backend-jwt-secret', 'wex-etl-encryption-key'])
       assert.ok(!text.includes(leaked));
+  });
+
+  it('the external store’s arn: in envplane.yaml is the template; --arn-template overrides it; its errors point at its line', () => {
+    const dir = copyExample('four-planes');
+    const manifest = join(dir, 'envplane.yaml');
+    const original = readFileSync(manifest, 'utf8');
+    const withArn = (arn: string) => {
+      const text = original.replace(
+        '    secrets: { store: external, prefix: Reactrine_ }',
+        `    secrets: { store: external, prefix: Reactrine_, arn: "${arn}" }`,
+      );
+      assert.notEqual(text, original, 'the example’s production store line moved');
+      writeFileSync(manifest, text);
+      return text.split('\n').findIndex((l) => l.includes('arn: ')) + 1;
+    };
+    withArn('arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/{secret}');
+    const [backend] = ecs(dir, ['--env', 'prod']);
+    const password = backend!.secrets.find(
+      (s) => s.name === 'POSTGRES_PASSWORD_FILE' || s.name === 'POSTGRES_PASSWORD',
+    );
+    assert.equal(
+      password?.valueFrom,
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/Reactrine_postgres_password',
+    );
+    const [overridden] = ecs(dir, ['--env', 'prod', '--arn-template', '/reactrine/{name}']);
+    assert.ok(overridden!.secrets.every((s) => s.valueFrom.startsWith('/reactrine/')));
+    // A template the manifest gives: the error names envplane.yaml and the line of arn:, and writes nothing.
+    for (const [arn, message] of [
+      ['arn:aws:secretsmanager:{region}:123456789012:secret:{secret}', /needs --region/],
+      ['not an arn {secret}', /is not an ARN or parameter name ECS accepts/],
+    ] as const) {
+      const line = withArn(arn);
+      const r = runCli(['render', 'ecs', '--env', 'prod', '-o', 'ecs.json'], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^error: envplane\\.yaml:${line}:\\d+: `));
+      assert.match(r.stderr, message);
+      assert.ok(!existsSync(join(dir, 'ecs.json')));
+    }
+    // The files store has no ARNs: arn: there is a located schema error.
+    writeFileSync(manifest, original.replace('secrets: { store: files', 'secrets: { store: files, arn: "x"'));
+    const files = runCli(['render', 'ecs', '--env', 'prod', ...AWS], { cwd: dir });
+    assert.equal(files.code, 2);
+    assert.match(files.stderr, /envplane\.yaml:\d+:\d+: .*arn/);
   });
 
   it('--service (and --tenant) render only the containers named', () => {

@@ -11,6 +11,7 @@ import { readTextIfExists } from '../../io/read.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { appendAudit } from '../../audit/log.ts';
 import { emitFiles, type EmitResult } from '../../io/emit.ts';
+import { positionOf } from '../../manifest/_pointer.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
 import type { Environment } from '../../manifest/types.ts';
 import type { Project } from '../../project/load.ts';
@@ -27,7 +28,7 @@ import { renderBuildkit } from '../../targets/buildkit.ts';
 import { renderGithub } from '../../targets/ci-github.ts';
 import { renderGitlab } from '../../targets/ci-gitlab.ts';
 import { DEFAULT_CONTEXT, DEFAULT_IMAGE, renderCompose } from '../../targets/compose.ts';
-import { renderEcs } from '../../targets/ecs.ts';
+import { type EcsOptions, renderEcs } from '../../targets/ecs.ts';
 import { renderK8s } from '../../targets/k8s.ts';
 import { renderSwarm } from '../../targets/swarm.ts';
 import type { Rendering } from '../../targets/types.ts';
@@ -134,12 +135,7 @@ function renderTarget(
         ...(a['external-secrets'] ? { externalSecrets: externalStore(a, manifest.project) } : {}),
       });
     case 'ecs':
-      return renderEcs({
-        ...base,
-        arnTemplate: a['arn-template'] ?? DEFAULT_ARN_TEMPLATE,
-        ...(a.region ? { region: a.region } : {}),
-        ...(a.account ? { account: a.account } : {}),
-      });
+      return renderEcsFrom(project, environment, a, base);
     case 'buildkit':
       return renderBuildkit({ ...base, image, context, command });
     case 'ci': {
@@ -152,6 +148,28 @@ function renderTarget(
       if (provider === 'gitlab') return renderGitlab({ ...base, image, context, command });
       throw new EnvplaneError('usage', `unknown CI provider "${provider}"`, { hint: 'use github or gitlab' });
     }
+  }
+}
+
+/** ECS with the ARN template of --arn-template, else of the manifest (errors then point at its line), else AWS's. */
+function renderEcsFrom(project: Project, environment: Environment, a: Args, base: Omit<EcsOptions, 'arnTemplate'>) {
+  const written = environment.secrets.kind === 'external' ? environment.secrets.arn : undefined;
+  const options = {
+    ...base,
+    arnTemplate: a['arn-template'] ?? written ?? DEFAULT_ARN_TEMPLATE,
+    ...(a.region ? { region: a.region } : {}),
+    ...(a.account ? { account: a.account } : {}),
+  };
+  if (a['arn-template'] !== undefined || written === undefined) return renderEcs(options);
+  try {
+    return renderEcs(options);
+  } catch (error) {
+    if (!(error instanceof EnvplaneError)) throw error;
+    const at = positionOf(project.manifest.positions, ['environments', environment.name, 'secrets', 'arn']);
+    throw new EnvplaneError(error.kind, `${error.message} (the template is the manifest's secrets.arn)`, {
+      location: { file: project.manifest.file, ...at },
+      hint: error.hint ?? 'fix secrets.arn in envplane.yaml, or pass --arn-template',
+    });
   }
 }
 
