@@ -95,7 +95,7 @@ export const args = {
   },
   'arn-template': {
     type: 'string',
-    description: `ecs: valueFrom template; {region} {account} {prefix} {name} {tenant} {secret} (default: ${DEFAULT_ARN_TEMPLATE})`,
+    description: `ecs: valueFrom template; {region} {account} {prefix} {name} {tenant} {secret} (default: the external store's arn: in envplane.yaml, else ${DEFAULT_ARN_TEMPLATE})`,
     valueHint: 'template',
   },
   region: { type: 'string', description: 'ecs: AWS region for {region} (default: none)', valueHint: 'region' },
