@@ -3,6 +3,7 @@
  * and `secrets[].valueFrom` ARNs (values in `environment` are readable by anyone who can read the task definition).
  * ECS injects a secret as an environment variable, named after its fileEnv without `_FILE`. Pure.
  */
+import { EnvplaneError } from '../errors.ts';
 import type { Environment, Manifest } from '../manifest/types.ts';
 import type { Bundle } from '../resolve/types.ts';
 import { checkValueFrom, fillArn } from './_arn.ts';
@@ -31,6 +32,9 @@ export function ecsVariable(fileEnv: string, name: string): string {
 export function renderEcs(options: EcsOptions): Rendering {
   const ctx: ComposeContext = { ...options, dir: '', warnings: [] };
   const store = options.environment.secrets;
+  // valueFrom → the one secret (name@tenant) it may stand for: a template without {secret}, or with {name} but no
+  // {tenant}, would point every tenant's container at one tenant's value.
+  const owners = new Map<string, string>();
   const containerDefinitions = options.bundles.map((bundle) => {
     const environment = bundle.config.flatMap((c) => (c.value === undefined ? [] : [{ name: c.key, value: c.value }]));
     const secrets = bundle.secrets.map((s) => {
@@ -44,6 +48,13 @@ export function renderEcs(options: EcsOptions): Rendering {
         secret: location.kind === 'external' ? location.name : secretSource(s),
       });
       checkValueFrom(valueFrom, `${s.name} (${bundle.instance.id})`);
+      const owner = s.tenant === undefined ? s.name : `${s.name}@${s.tenant}`;
+      const earlier = owners.get(valueFrom);
+      if (earlier !== undefined && earlier !== owner)
+        throw new EnvplaneError('usage', `the ARN template gives ${earlier} and ${owner} the same valueFrom`, {
+          hint: 'each secret (and each tenant’s copy) needs its own: use {secret} (the store’s full name), or {name} with {tenant}, in --arn-template',
+        });
+      owners.set(valueFrom, owner);
       return { name: ecsVariable(s.fileEnv, s.name), valueFrom };
     });
     return { name: bundle.instance.slug, environment, secrets };

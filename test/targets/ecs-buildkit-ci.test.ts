@@ -99,6 +99,25 @@ describe('render ecs', () => {
       assert.ok(!text.includes(leaked));
   });
 
+  it('a template that would give two secrets, or two tenants’ copies, one valueFrom is refused, nothing written', () => {
+    const dir = copyExample('service-scoped');
+    for (const [template, message] of [
+      [
+        'arn:aws:secretsmanager:{region}:{account}:secret:pulse/{name}',
+        /gives (\w+)@wex and \1@techcorp the same valueFrom/,
+      ],
+      ['/pulse/shared', /gives \w+ and \w+ the same valueFrom/],
+    ] as const) {
+      const r = runCli(['render', 'ecs', '--env', 'dev', ...AWS, '--arn-template', template, '-o', 'ecs.json'], {
+        cwd: dir,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /\{secret\}|\{tenant\}/);
+      assert.ok(!existsSync(join(dir, 'ecs.json')));
+    }
+  });
+
   it('the external store’s arn: in envplane.yaml is the template; --arn-template overrides it; its errors point at its line', () => {
     const dir = copyExample('four-planes');
     const manifest = join(dir, 'envplane.yaml');
