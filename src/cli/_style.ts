@@ -9,7 +9,8 @@ import { fstatSync, statSync } from 'node:fs';
 
 const enabled: Partial<Record<1 | 2, boolean>> = {};
 
-function colour(fd: 1 | 2): boolean {
+/** Whether text for this stream is coloured: not for NO_COLOR or FORCE_COLOR=0, else for FORCE_COLOR or a terminal. */
+export function colourOn(fd: 1 | 2): boolean {
   enabled[fd] ??=
     process.env.NO_COLOR === undefined &&
     process.env.FORCE_COLOR !== '0' &&
@@ -29,7 +30,7 @@ function isTerminal(fd: number): boolean {
 
 function palette(fd: 1 | 2) {
   const wrap = (open: number, close: number) => (text: string) =>
-    colour(fd) ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+    colourOn(fd) ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   return {
     bold: wrap(1, 22),
     dim: wrap(2, 22),

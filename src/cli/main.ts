@@ -35,8 +35,8 @@ async function main(argv: string[]): Promise<number> {
     // Only envplane's own flags: after `--` they belong to the child (`run -- node --help`).
     const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (own.includes('--help') || own.includes('-h')) {
-      const { renderUsage } = await import('./_citty.ts');
-      process.stdout.write(`${await renderUsage(command)}\n`);
+      const { usageText } = await import('./_citty.ts');
+      process.stdout.write(`${await usageText(command)}\n`);
       return EXIT.ok;
     }
     const args = parseFlags(name, (await resolveArgs(command)) ?? {}, rest);

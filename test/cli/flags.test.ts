@@ -166,3 +166,16 @@ describe('parseFlags', () => {
     }
   });
 });
+
+describe('--help', () => {
+  test('plain text into a pipe, for every command; coloured only when asked (FORCE_COLOR)', () => {
+    const env = { NO_COLOR: undefined, FORCE_COLOR: undefined };
+    for (const command of Object.keys(commands)) {
+      const r = runCli([command, '--help'], { env });
+      assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+      assert.match(r.stdout, /USAGE/, command);
+      assert.doesNotMatch(r.stdout, /\x1b\[/, `${command} --help into a pipe has escape codes`);
+    }
+    assert.match(runCli(['render', '--help'], { env: { ...env, FORCE_COLOR: '1' } }).stdout, /\x1b\[/);
+  });
+});
