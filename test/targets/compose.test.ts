@@ -147,6 +147,42 @@ describe('render compose: four-planes', () => {
     assert.deepEqual(doc.secrets.pip_extra_index_url, { file: './secrets/pip_extra_index_url.txt' });
     assert.equal(doc.services.frontend.build, undefined);
   });
+
+  it('--image and --context: an unknown placeholder or an empty template is a usage error, not copied into the file', () => {
+    const dir = copyExample('four-planes');
+    const cases: [string[], RegExp][] = [
+      [['--image', '{servce}'], /did you mean "\{service\}"/],
+      [['--image='], /--image must be a non-empty template/],
+      [['--context', './svc/{tenent}', '--build'], /--context must be/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = runCli(['render', 'compose', '--env', 'dev', '--mode', 'standalone', ...flags, '-o', 'out.yml'], {
+        cwd: dir,
+      });
+      assert.equal(r.code, 2, flags.join(' '));
+      assert.match(r.stderr, message);
+    }
+    const kept = render(dir, [
+      'compose',
+      '--env',
+      'dev',
+      '--mode',
+      'standalone',
+      '--image',
+      'r/{service}:${TAG}',
+      '-o',
+      '-',
+    ]);
+    assert.match(kept.stdout, /image: "r\/backend:\$\$\{TAG\}/, 'a ${VAR} is not a placeholder');
+    const k8s = runCli(
+      ['render', 'k8s', '--env', 'dev', '--external-secrets', '--refresh-interval', 'hourly', '-o', '-'],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(k8s.code, 2);
+    assert.match(k8s.stderr, /--refresh-interval must be a duration/);
+  });
 });
 
 describe('render compose: service-scoped (tenants, secrets still in env files)', () => {

@@ -67,6 +67,27 @@ export default defineCommand({
   },
 });
 
+const TEMPLATE_PLACEHOLDERS = ['{project}', '{service}', '{tenant}', '{instance}', '{env}'];
+
+/** --image and --context: not empty, and no placeholder other than the five it fills (a typo stays in the output). */
+function checkTemplate(flag: 'image' | 'context', template: string): string {
+  const unknown = (template.match(/(?<!\$)\{[^{}]*\}/g) ?? []).filter((p) => !TEMPLATE_PLACEHOLDERS.includes(p));
+  if (template.trim() === '' || unknown.length > 0)
+    throw invalidFlagValue(
+      flag,
+      `a non-empty template whose placeholders are ${TEMPLATE_PLACEHOLDERS.join(' ')}`,
+      unknown.length > 0 ? unknownHint(unknown[0]!, TEMPLATE_PLACEHOLDERS, 'placeholders') : undefined,
+    );
+  return template;
+}
+
+/** --refresh-interval as the External Secrets Operator reads it: a Go duration such as 1h, 30m or 1h30m. */
+function checkDuration(value: string): string {
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value))
+    throw invalidFlagValue('refresh-interval', 'a duration such as 1h, 30m or 1h30m');
+  return value;
+}
+
 function pickTarget(name: string | undefined, provider: string | undefined): Target {
   const target = requiredArgument(name, 'target', `usage: envplane render <${TARGETS.join('|')}> --env <env>`);
   if ((TARGETS as readonly string[]).includes(target)) {
@@ -105,8 +126,8 @@ function renderTarget(
 ): Rendering {
   const manifest = project.manifest;
   const base = { manifest, environment, bundles, ...(path ? { path } : {}) };
-  const image = a.image ?? DEFAULT_IMAGE;
-  const context = a.context ?? DEFAULT_CONTEXT;
+  const image = checkTemplate('image', a.image ?? DEFAULT_IMAGE);
+  const context = checkTemplate('context', a.context ?? DEFAULT_CONTEXT);
   const only = `${a.service ? ` --service ${a.service}` : ''}${a.tenant ? ` --tenant ${a.tenant}` : ''}`;
   const command = `envplane render ${target}${target === 'ci' ? ` ${a.provider}` : ''} --env ${environment.name}${only}`;
   switch (target) {
@@ -180,7 +201,7 @@ function externalStore(a: Args, project: string) {
   return {
     storeName: a['store-name'] ?? project,
     storeKind: kind,
-    refreshInterval: a['refresh-interval'] ?? '1h',
+    refreshInterval: checkDuration(a['refresh-interval'] ?? '1h'),
   } as const;
 }
 
