@@ -9,14 +9,19 @@ export const BLOCK_END = '# <<< envplane';
 
 /**
  * `secretDirs`: every folder that holds secret files, relative to the root (`secrets`, `secrets/wex`). A nested folder
- * must be re-included before its files can be ignored one by one, or its `.example` files would be ignored too.
+ * must be re-included before its files can be ignored one by one, or its `.example` files would be ignored too; so
+ * must every folder between it and its store (`vault/clients` for `vault/clients/wex`, with a `tenantPattern` of
+ * `clients/{tenant}/{name}`): git never looks inside an ignored folder, whatever a later line re-includes.
  */
 export function wantedIgnoreLines(storeDirs: string[], secretDirs: string[], ignoreDotEnv: boolean): string[] {
   const lines: string[] = [];
   const push = (line: string) => {
     if (!lines.includes(line)) lines.push(line);
   };
-  const dirs = [...new Set([...storeDirs, ...secretDirs])].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  const between = secretDirs.flatMap((dir) => foldersBelowStore(storeDirs, dir));
+  const dirs = [...new Set([...storeDirs, ...secretDirs, ...between])].sort(
+    (a, b) => depth(a) - depth(b) || a.localeCompare(b),
+  );
   for (const dir of dirs) {
     const d = escapePattern(dir);
     if (!storeDirs.includes(dir)) push(`!/${d}/`);
@@ -50,6 +55,14 @@ export function completeGitignore(
   const base = text === '' || text.endsWith('\n') ? text : text + eol;
   const gap = base === '' || base.endsWith(`${eol}${eol}`) ? '' : eol;
   return { text: `${base}${gap}${BLOCK_START}${eol}${block}${BLOCK_END}${eol}`, added };
+}
+
+/** The folders strictly between the innermost store folder holding `dir` and `dir` itself. */
+function foldersBelowStore(storeDirs: string[], dir: string): string[] {
+  const store = storeDirs.filter((s) => dir.startsWith(`${s}/`)).sort((a, b) => b.length - a.length)[0];
+  if (store === undefined) return [];
+  const parts = dir.slice(store.length + 1).split('/');
+  return parts.slice(0, -1).map((_, i) => `${store}/${parts.slice(0, i + 1).join('/')}`);
 }
 
 function depth(path: string): number {

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BLOCK_END, BLOCK_START, completeGitignore, wantedIgnoreLines } from '../../src/setup/gitignore.ts';
 import { checkStorePath } from '../../src/stores/_paths.ts';
 import { parseManifest } from '../../src/manifest/parse.ts';
 import { inspectPaths, planSetup, type SetupFacts } from '../../src/setup/plan.ts';
+import { tempDir } from '../_helpers.ts';
 
 const MANIFEST = `project: t
 environments:
@@ -135,6 +139,59 @@ describe('.gitignore completion', () => {
     assert.ok(second);
     assert.equal(second.text.split(BLOCK_START).length, 2);
     assert.ok(second.text.indexOf('/secrets/acme/*') < second.text.indexOf(BLOCK_END));
+  });
+
+  it('re-includes every folder between the store and a deeper tenant folder (a custom tenantPattern)', () => {
+    // tenantPattern "clients/{tenant}/{name}.secret": the templates sit two folders below the store. Git never
+    // looks inside an ignored folder, so vault/clients must be re-included before vault/clients/wex can be.
+    const nested = wantedIgnoreLines(['vault'], ['vault/runtime', 'vault/clients/wex', 'vault/clients/acme'], false);
+    assert.deepEqual(nested, [
+      '/vault/*',
+      '!/vault/*.example',
+      '!/vault/.gitkeep',
+      '!/vault/clients/',
+      '/vault/clients/*',
+      '!/vault/clients/*.example',
+      '!/vault/runtime/',
+      '/vault/runtime/*',
+      '!/vault/runtime/*.example',
+      '!/vault/clients/acme/',
+      '/vault/clients/acme/*',
+      '!/vault/clients/acme/*.example',
+      '!/vault/clients/wex/',
+      '/vault/clients/wex/*',
+      '!/vault/clients/wex/*.example',
+      '/.envplane/',
+    ]);
+    // What git itself makes of them, written fresh and as the completion of a block an older setup wrote.
+    const older = nested.filter((l) => !l.startsWith('!/vault/clients/') && !l.startsWith('/vault/clients/*'));
+    const completed = completeGitignore(`${BLOCK_START}\n${older.join('\n')}\n${BLOCK_END}\n`, nested);
+    assert.ok(completed);
+    for (const text of [`${nested.join('\n')}\n`, completed.text]) {
+      const dir = tempDir();
+      writeFileSync(join(dir, '.gitignore'), text);
+      assert.equal(spawnSync('git', ['init', '-q'], { cwd: dir }).status, 0, 'git is required for this test');
+      const ignored = (path: string) => {
+        const r = spawnSync('git', ['check-ignore', '-q', '--no-index', path], { cwd: dir });
+        assert.ok(r.status === 0 || r.status === 1, `git check-ignore: ${r.error ?? r.stderr}`);
+        return r.status === 0;
+      };
+      for (const path of ['vault/clients/wex/api_token.secret', 'vault/clients/x.secret', 'vault/runtime/db.secret'])
+        assert.ok(ignored(path), `${path} must be ignored`);
+      for (const path of ['vault/clients/wex/api_token.secret.example', 'vault/runtime/db.secret.example'])
+        assert.ok(!ignored(path), `${path} must stay committable`);
+    }
+    // The innermost store wins when stores nest; a folder outside every store adds nothing between.
+    assert.deepEqual(
+      wantedIgnoreLines(['s', 's/prod'], ['s/prod/t/wex'], false).filter(
+        (l) => l.startsWith('!/s/') && l.endsWith('/'),
+      ),
+      ['!/s/prod/t/', '!/s/prod/t/wex/'],
+    );
+    assert.deepEqual(
+      wantedIgnoreLines(['vault'], ['elsewhere/a/b'], false).filter((l) => l.startsWith('!/') && l.endsWith('/')),
+      ['!/elsewhere/a/b/'],
+    );
   });
 
   it('repeats a negation that an added pattern would otherwise cancel', () => {
