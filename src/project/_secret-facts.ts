@@ -203,7 +203,10 @@ export function secretDirs(
   });
 }
 
-/** `*.example` files under every files-store directory (two levels: the store and its tenant folders). */
+/**
+ * `*.example` files under every files-store directory, as deep as its patterns put files: the store and its tenant
+ * folders by default, `vault/clients/wex/` for a `tenantPattern` of `clients/{tenant}/{name}.secret`.
+ */
 export function templates(root: string, environments: Environment[]): string[] {
   const found = new Set<string>();
   const walk = (dir: string, depth: number) => {
@@ -219,6 +222,10 @@ export function templates(root: string, environments: Environment[]): string[] {
       else if (e.isFile() && e.name.endsWith('.example')) found.add(rel);
     }
   };
-  for (const e of environments) if (e.secrets.kind === 'files' && e.secrets.dir !== '.') walk(e.secrets.dir, 1);
+  for (const e of environments)
+    if (e.secrets.kind === 'files' && e.secrets.dir !== '.') {
+      const folders = (pattern: string) => pattern.split('/').length - 1;
+      walk(e.secrets.dir, Math.max(1, folders(e.secrets.pattern), folders(e.secrets.tenantPattern)));
+    }
   return [...found].sort();
 }

@@ -456,6 +456,21 @@ describe('.example drift', () => {
     const [p] = of(check(project({ 'secrets/old_token.txt.example': 'x\n' })), 'example-orphan');
     assert.equal(p!.location?.file, 'secrets/old_token.txt.example');
   });
+  test('example-orphan: found as deep as a custom tenantPattern puts files', () => {
+    const dir = project({
+      'envplane.yaml': manifest([
+        'dir: secrets-prod }',
+        'dir: secrets-prod, tenantPattern: "clients/{tenant}/{name}.txt" }',
+      ]),
+      'secrets-prod/clients/wex/jira_token.txt': `${strong()}\n`,
+      'secrets-prod/clients/wex/jira_token.txt.example': 'your-jira-token\n',
+      'secrets-prod/clients/wex/old_token.txt.example': 'x\n',
+    });
+    assert.deepEqual(
+      of(check(dir), 'example-orphan').map((p) => p.location?.file),
+      ['secrets-prod/clients/wex/old_token.txt.example'],
+    );
+  });
   test('tenant secrets may share one template; declared templates are not orphans', () => {
     const r = check(project());
     assert.deepEqual([...of(r, 'example-missing'), ...of(r, 'example-orphan')], []);
