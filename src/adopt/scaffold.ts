@@ -57,11 +57,12 @@ export function scaffoldProject(project: string, environments: string[], schemaR
   return files;
 }
 
-/** A project name from a folder name: lower-case letters, digits and `-`. */
+/** A project name from a folder name: lower-case letters, digits and `-`, at most 63 (as the manifest requires). */
 export function projectName(folder: string): string {
   const name = folder
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63)
     .replace(/^-+|-+$/g, '');
   return name === '' ? 'app' : name;
 }

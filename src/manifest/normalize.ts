@@ -13,6 +13,8 @@ import type { Environment, Key, Manifest, Position, SecretStore, Service } from 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Secret names become file names and Swarm/Kubernetes names: no separators, no dot-dot, no leading dot. */
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** The project name ends up in image names (`{project}/{service}`), Compose project and Swarm stack names. */
+export const PROJECT_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 /** Instance names end up as Compose service names and Kubernetes object names. */
 const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -26,6 +28,12 @@ export function normalizeManifest(
     throw new EnvplaneError('input', message, { location: { file, line: at.line, column: at.column }, hint });
   };
 
+  if (!PROJECT_NAME.test(written.project))
+    fail(
+      ['project'],
+      'the project name is not a valid name for images, Compose projects and stacks',
+      'use lower-case letters, digits, `-`, `_` and `.` (at most 63), starting with a letter or digit',
+    );
   const tenants = uniqueNames(written.tenants, ['tenants'], 'tenant', fail);
   tenants.forEach((t, i) => {
     if (!INSTANCE_NAME.test(t))

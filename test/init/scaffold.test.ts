@@ -98,6 +98,9 @@ describe('envplane init', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(JSON.parse(r.stdout).project, /^my-shop-/);
     assert.deepEqual(hashTree(dir), {});
+    const long = runCli(['init', '--dry-run', '--json'], { cwd: tempDir(`${'Long Folder '.repeat(8)}_`) });
+    assert.equal(long.code, 0, long.stderr);
+    assert.equal(JSON.parse(long.stdout).project.length, 63, 'cut to the 63 characters the manifest allows');
   });
 
   it("an environment named like another one's alias (dev,development): a manifest envplane reads back", () => {
@@ -118,6 +121,9 @@ describe('envplane init', () => {
     const bad = runCli(['init', '--env', 'Dev Env'], { cwd: dir });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--env must be comma-separated lower-case names/);
+    const project = runCli(['init', '--project', 'My Shop!'], { cwd: dir });
+    assert.equal(project.code, 2);
+    assert.match(project.stderr, /--project must be lower-case letters/);
     const unknown = runCli(['init', '--frm-existing'], { cwd: dir });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /did you mean "from-existing"/);

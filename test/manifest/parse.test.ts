@@ -169,6 +169,18 @@ describe('manifest: located errors with hints', () => {
       );
   });
 
+  it('a project name no image, Compose project or stack can carry (spaces, capitals, NUL, a path)', () => {
+    for (const name of ['"My Project!"', 'MyApp', '"a\\0b"', '"../x"', `${'a'.repeat(64)}`])
+      fails(
+        minimal.replace('project: demo', `project: ${name}`),
+        1,
+        1,
+        /project name is not a valid name/,
+        /lower-case/,
+      );
+    assert.equal(parseManifest(minimal.replace('project: demo', 'project: my_app.v2')).project, 'my_app.v2');
+  });
+
   it('secret names that could escape the store', () =>
     fails(minimal.replaceAll('db_password', '../x'), 8, 3, /not a valid secret key name/));
 

@@ -5,6 +5,7 @@ import { projectName, scaffoldProject } from '../../adopt/scaffold.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { readTextIfExists } from '../../io/read.ts';
+import { PROJECT_NAME } from '../../manifest/normalize.ts';
 import { SCHEMA_REF } from '../../manifest/write.ts';
 import { MANIFEST_FILE } from '../../project/load.ts';
 import { completeGitignore, wantedIgnoreLines } from '../../setup/gitignore.ts';
@@ -42,6 +43,12 @@ export default defineCommand({
         hint: 'edit it, or pass --force to replace it',
       });
     const project = args.project ?? projectName(basename(root));
+    if (!PROJECT_NAME.test(project))
+      throw invalidFlagValue(
+        'project',
+        'lower-case letters, digits, `-`, `_` and `.` (at most 63), starting with a letter or digit',
+        'the name is used in image, Compose project and stack names',
+      );
     if (args['from-existing']) {
       const { initFromExisting } = await import('./_init-existing.ts');
       return initFromExisting(root, {
