@@ -1,6 +1,7 @@
 /**
- * Running one child process the way a supervisor should: never through a shell, with INT/TERM/HUP forwarded, and
- * the child's exit status passed through (128 + signal number when a signal killed it, as shells report it).
+ * Running one child process the way a supervisor should: never through a shell, with INT/TERM/HUP/QUIT/USR2
+ * forwarded, and the child's exit status passed through (128 + signal number when a signal killed it, as shells
+ * report it).
  *
  * Signals are trapped before anything private exists on disk (see `SignalRelay`), so a Ctrl-C that lands while the
  * secrets directory is being filled still ends in the caller's cleanup instead of Node's default "die now".
@@ -10,7 +11,12 @@ import { constants } from 'node:os';
 import { Transform } from 'node:stream';
 import { EnvplaneError } from '../errors.ts';
 
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/**
+ * Every signal whose default action would end envplane while the child runs: left to the default, envplane would die
+ * without removing the secrets directory (values on disk in /dev/shm), orphan the child, and for SIGQUIT (Ctrl-\)
+ * write a core dump of a heap that holds the values. SIGUSR1 is Node's own (it starts the inspector).
+ */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
 type Forwarded = (typeof FORWARDED_SIGNALS)[number];
 
 /** A chunk filter (the redactor) applied to the child's stdout and stderr. */
@@ -30,7 +36,7 @@ export interface ChildSpec {
 }
 
 /**
- * Catches INT/TERM/HUP from the moment it is made: before a child exists they are remembered (the caller then
+ * Catches the forwarded signals from the moment it is made: before a child exists they are remembered (the caller then
  * skips starting it), afterwards each one is passed to the child. `release()` restores Node's defaults.
  */
 export class SignalRelay {

@@ -94,6 +94,35 @@ describe('run: exit codes and cleanup', () => {
       assert.ok(!existsSync(secretsDir), 'secrets directory left behind');
     });
 
+  // Left to their default, SIGQUIT (Ctrl-\) and SIGUSR2 killed envplane itself: the secrets directory stayed in
+  // /dev/shm with every value, the child ran on as an orphan, and SIGQUIT dumped core (a heap holding the values).
+  for (const [signal, code] of [
+    ['SIGQUIT', 131],
+    ['SIGUSR2', 140],
+  ] as const)
+    test(`envplane receiving ${signal}: does not die of it; forwarded, the child's exit ${code} passed through, directory removed`, async () => {
+      const marker = join(scratch, `${signal}.dir`);
+      const got = join(scratch, `${signal}.got`);
+      // The child notes the signal, then ends the way the default action would (without a core file of its own).
+      const script = `process.on(${JSON.stringify(signal)}, () => { require('node:fs').writeFileSync(${JSON.stringify(got)}, 'yes'); process.exit(${code}); }); ${SLEEPER}`;
+      const { child, done } = startCli([...RUN, process.execPath, '-e', script, marker], dir);
+      await waitFor(marker);
+      const secretsDir = readFileSync(marker, 'utf8');
+      const grandchildren = childrenOf(child.pid!);
+      assert.equal(grandchildren.length, 1, 'one child runs');
+      let signalled: NodeJS.Signals | null = null;
+      child.once('exit', (_code, s) => {
+        signalled = s;
+      });
+      child.kill(signal);
+      const { code: exit, out } = await done;
+      assert.equal(signalled, null, `envplane died of ${signalled}`);
+      assert.equal(exit, code, out);
+      assert.equal(readFileSync(got, 'utf8'), 'yes', 'the child did not receive the signal');
+      assert.ok(!existsSync(secretsDir), 'secrets directory left behind');
+      assert.ok(!isAlive(grandchildren[0]!), 'the child outlived envplane');
+    });
+
   test('a child that handles the signal decides the exit code; envplane waits for it', async () => {
     const marker = join(scratch, 'graceful.dir');
     const script = `process.on('SIGTERM', () => setTimeout(() => process.exit(42), 200)); ${SLEEPER}`;
@@ -151,6 +180,15 @@ describe('run: exit codes and cleanup', () => {
     assert.ok(!existsSync(secretsDir), 'orphaned secrets directory was not cleaned');
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function childrenOf(pid: number): number[] {
   try {
