@@ -39,6 +39,7 @@ export function readTextIfExists(
         location: { file: shownAs },
         hint: 'a FIFO, socket or device is never read; replace it with a regular file',
       });
+    if (code === 'ERR_FS_FILE_TOO_LARGE') throw tooLarge(shownAs);
     if (code === 'EACCES')
       throw new EnvplaneError('input', `cannot read ${shownAs}: permission denied`, {
         location: { file: shownAs },
@@ -50,13 +51,23 @@ export function readTextIfExists(
   }
   try {
     return strictUtf8.decode(bytes);
-  } catch {
+  } catch (error) {
+    // Node cannot hold a string of more than about 512 MB: that is a size, not an encoding, problem.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') throw tooLarge(shownAs, bytes.length);
     const line = firstInvalidLine(bytes);
     throw new EnvplaneError('input', 'the file is not valid UTF-8', {
       location: { file: shownAs, line },
       hint: 'save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`)',
     });
   }
+}
+
+function tooLarge(shownAs: string, bytes?: number): EnvplaneError {
+  const size = bytes === undefined ? 'over 2 GB' : `${Math.round(bytes / 1_048_576)} MB`;
+  return new EnvplaneError('input', `the file is too large to read (${size})`, {
+    location: { file: shownAs },
+    hint: 'manifests, layer and secret files are small text files; check that the path names the right file',
+  });
 }
 
 function firstInvalidLine(bytes: Buffer): number {

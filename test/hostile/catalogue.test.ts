@@ -3,7 +3,7 @@
  * message and a hint, print no value from the input, and leave the project tree byte-for-byte unchanged.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hashTree, runCli, tempDir } from '../_helpers.ts';
@@ -465,4 +465,24 @@ describe('hostile input catalogue', () => {
         assert.deepEqual(hashTree(dir), before, 'the tree changed');
       }),
     );
+
+  // A file past the longest string Node can hold (about 512 MB) once failed in the UTF-8 check and was called "not
+  // valid UTF-8". Sparse files: nothing that large is written to the disk.
+  it('a layer or secret file too large to read: exit 2, its size, not "not valid UTF-8"', () => {
+    const huge = 600 * 1_048_576;
+    for (const [file, args] of [
+      ['config/common.env', ['env', '--env', 'dev', '--service', 'api']],
+      ['secrets/api_token.txt', ['run', '--env', 'dev', '--service', 'api', '--', process.execPath, '-e', '0']],
+    ] as const) {
+      const dir = writeProject({ name: file, expect: /./ });
+      mkdirSync(join(dir, 'secrets'), { recursive: true });
+      writeFileSync(join(dir, file), '', { mode: 0o600 });
+      truncateSync(join(dir, file), huge);
+      const r = runCli([...args], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${file.replace('.', '\\.')}: the file is too large to read \\(600 MB\\)`));
+      assert.match(r.stderr, /hint: /);
+      assert.doesNotMatch(r.stderr, /UTF-8|internal error/);
+    }
+  });
 });
