@@ -104,14 +104,16 @@ function display(keys: string[]): string {
 
 function expected(issue: Issue): string {
   const e = issue.expected ?? 'valid';
-  const received = typeof issue.input === 'string' && issue.input.length <= 40 ? ` (got "${issue.input}")` : '';
   if (/^\(".*"\)$/.test(e) || /^".*"$/.test(e)) {
     const options = e.replace(/[()"]/g, '').split(' | ');
-    return `one of ${options.join(', ')}${received}`;
+    // Quoted back only when it is a typo of one of the options: a value pasted where a plane or store belongs
+    // (`API_KEY: ghp_…` under keys:, as if the manifest held values) must not be printed.
+    const typo = typeof issue.input === 'string' && suggest(issue.input, options) !== undefined;
+    return `one of ${options.join(', ')}${typo ? ` (got "${issue.input}")` : ''}`;
   }
   if (issue.type === 'min_length') return 'non-empty';
   if (issue.type === 'integer') return 'a whole number';
-  if (issue.type === 'union' && typeof issue.input === 'string') return `one of the known values${received}`;
+  if (issue.type === 'union' && typeof issue.input === 'string') return 'one of the known values';
   // Not quoted here: a string where a mapping or list belongs may be anything, a whole file read as YAML included.
   return e.replace(/^Object$/, 'a mapping').replace(/^Array$/, 'a list');
 }

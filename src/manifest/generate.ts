@@ -1,4 +1,5 @@
 /** The generation rule of a secret: `base64:32` (the default, as `openssl rand -base64 32`), `hex:N`, `password:N`, `uuid`. */
+import { suggest } from './_suggest.ts';
 import type { GenerateRule } from './types.ts';
 
 export const DEFAULT_GENERATE: GenerateRule = { kind: 'base64', length: 32 };
@@ -14,7 +15,7 @@ export function parseGenerate(
 ): GenerateRule | string {
   const rule: GenerateRule =
     typeof written === 'string' ? (fromShortForm(written) ?? { kind: 'base64', length: -1 }) : toRule(written);
-  if (rule.length === -1) return `"${written}" is not a generation rule`;
+  if (rule.length === -1) return `${shownRule(written as string)} is not a generation rule`;
   if (typeof written !== 'string' && written.charset !== undefined && written.kind !== 'password')
     return 'only `password` rules take a charset';
   if (rule.charset !== undefined && new Set(rule.charset).size !== [...rule.charset].length)
@@ -23,6 +24,14 @@ export function parseGenerate(
   if (bits < 128) return `${describe(rule)} carries ${Math.floor(bits)} bits of randomness; at least 128 are required`;
   return rule;
 }
+
+/** The text quoted back only when it is a misspelt rule (`hexx:16`, `hex:abc`), never a value pasted there. */
+function shownRule(text: string): string {
+  const kind = text.split(':')[0] ?? '';
+  return text.length <= 80 && suggest(kind, KINDS) !== undefined ? `"${text}"` : 'this';
+}
+
+const KINDS = ['base64', 'hex', 'password', 'uuid'];
 
 function fromShortForm(text: string): GenerateRule | undefined {
   const match = /^(base64|hex|password|uuid)(?::(\d{1,5}))?(?::(.+))?$/.exec(text);

@@ -83,7 +83,31 @@ const cases: Case[] = [
   {
     name: 'plane typo',
     manifest: m([['HOST: config', 'HOST: confg']]),
-    expect: /envplane\.yaml:8:3: keys\.HOST must be one of/,
+    expect:
+      /envplane\.yaml:8:3: keys\.HOST must be one of build, config, public, secret \(got "confg"\)[\s\S]*did you mean "config"/,
+  },
+  // A manifest read as if it held values (`API_KEY: ghp_…` under keys:): the value is never quoted back.
+  {
+    name: 'a value pasted where the plane belongs',
+    manifest: m([['HOST: config', `HOST: ${CANARY}`]]),
+    expect: /envplane\.yaml:8:3: keys\.HOST must be one of build, config, public, secret\n/,
+  },
+  {
+    name: 'a value pasted as plane: in the mapping form',
+    manifest: m([['HOST: config', `HOST: { plane: ${CANARY} }`]]),
+    expect: /envplane\.yaml:8:\d+: keys\.HOST\.plane must be one of build, config, public, secret\n/,
+  },
+  {
+    name: 'a value pasted where the store belongs',
+    manifest: m([
+      ['config: [config/common.env]', `config: [config/common.env]\n    secrets: { store: ${CANARY}, dir: s }`],
+    ]),
+    expect: /envplane\.yaml:6:\d+: environments\.development\.secrets\.store must be one of files, external\n/,
+  },
+  {
+    name: 'a value pasted where the generation rule belongs',
+    manifest: m([['hex:16', CANARY]]),
+    expect: /envplane\.yaml:9:\d+: this is not a generation rule/,
   },
   {
     name: 'plane of wrong type',
