@@ -74,12 +74,12 @@ describe('render --check', () => {
     assert.equal(handWritten.code, 2);
     assert.match(handWritten.stderr, /envplane did not generate it/);
     assert.deepEqual(hashTree(dir), before);
+    // An output that is a link to the user's own compose file: refused even with --force, the file untouched.
+    const ownCompose = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
     symlinkSync(join(dir, 'docker-compose.yml'), join(dir, 'compose.envplane.yml'));
     assert.notEqual(runCli(['render', 'compose', '--env', 'dev', '--force'], { cwd: dir }).code, 0);
-    assert.equal(
-      readFileSync(join(dir, 'docker-compose.yml'), 'utf8'),
-      readFileSync(join(dir, 'docker-compose.yml'), 'utf8'),
-    );
+    assert.equal(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), ownCompose);
+    assert.ok(lstatSync(join(dir, 'compose.envplane.yml')).isSymbolicLink(), 'the link was replaced');
     const forced = runCli(
       ['render', 'compose', '--env', 'prod', '--mode', 'standalone', '-o', 'docker-compose.prod.yml', '--force'],
       { cwd: dir },
