@@ -131,8 +131,13 @@ test('finds values in an ignored build folder: a minified bundle string and base
   assert.ok(text.stdout.includes(`dist/assets/index-3f9a1c.js:1:${bundle.indexOf(password) + 1}:`));
   assertNeverShown(text, password, secretKey);
   assertNeverShown(r, password, secretKey);
-  // Other build folders named: dist is no longer read.
-  assert.equal(runCli(['scan', '--build-dirs', 'build,out'], { cwd: dir }).code, 0);
+  // Other build folders named: dist is no longer read; named folders that are not there are said, by name.
+  const others = runCli(['scan', '--build-dirs', 'build,out'], { cwd: dir });
+  assert.equal(others.code, 0);
+  assert.match(others.stdout, /notice build: not scanned, no such folder \(named by --build-dirs\)/);
+  assert.match(others.stdout, /notice out: not scanned, no such folder/);
+  // The defaults are looked for quietly: most projects have only some of them.
+  assert.doesNotMatch(runCli(['scan'], { cwd: dir }).stdout, /no such folder/);
 });
 
 test('the store files, their .previous copies and .envplane/ are skipped; an .example holding a real value is not', () => {

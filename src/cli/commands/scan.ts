@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { EnvplaneError } from '../../errors.ts';
 import {
@@ -72,6 +74,11 @@ export default defineCommand({
       args.progress || process.stderr.isTTY === true ? new Progress(process.stderr.isTTY === true) : undefined;
 
     const report = await runScan(mode, project.root, buildDirs, known, scanner, args.patterns !== false, progress);
+    // A folder the user named that is not there is most likely a typo: said, so a CI step does not scan nothing.
+    if (args['build-dirs'] !== undefined && mode === 'worktree')
+      for (const dir of buildDirs)
+        if (!statSync(join(project.root, dir), { throwIfNoEntry: false })?.isDirectory())
+          report.notices.push({ file: dir, reason: 'no such folder (named by --build-dirs)' });
     progress?.done(report.stats.files, report.stats.bytes);
     process.stdout.write(
       args.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : reportText(report, style, args.strict === true),
