@@ -6,7 +6,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { EnvplaneError } from '../errors.ts';
 import { escapePointer } from '../manifest/_pointer.ts';
-import { nodePositions, refuseCollectionKeys, yamlMessage } from '../manifest/_yaml.ts';
+import { nodePositions, refuseUnsafeKeys, yamlMessage } from '../manifest/_yaml.ts';
 
 export interface ComposeYaml {
   data: unknown;
@@ -36,7 +36,7 @@ export function parseComposeYaml(text: string, file: string): ComposeYaml {
       hint: 'fix the compose file so that `docker compose config` accepts it, then run envplane again',
     });
   }
-  refuseCollectionKeys(doc, lineCounter, file);
+  refuseUnsafeKeys(doc, lineCounter, file);
   const lines: Record<string, number> = {};
   for (const [pointer, at] of Object.entries(nodePositions(doc, lineCounter))) lines[pointer] = at.line;
   let data: unknown;

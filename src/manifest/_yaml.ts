@@ -43,7 +43,7 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
       hint: yamlHint(problem.code),
     });
   }
-  refuseCollectionKeys(doc, lineCounter, file);
+  refuseUnsafeKeys(doc, lineCounter, file);
   const positions = nodePositions(doc, lineCounter);
   const retyped = retypedScalars(doc);
   let data: unknown;
@@ -122,10 +122,11 @@ export function yamlMessage(message: string): string {
 }
 
 /**
- * A list or mapping used as a mapping key has no place in a manifest or a compose file, and the parser would turn it
- * into text (quoting its values) when it builds the data: refused, located, without quoting it.
+ * Keys that cannot stand for themselves in the data: a list or mapping used as a mapping key (the parser would turn it
+ * into text, quoting its values, when it builds the data), and `__proto__`, which building a JavaScript object drops
+ * without a word (an environment or service of that name would vanish). Refused, located, without quoting anything.
  */
-export function refuseCollectionKeys(doc: Document, lineCounter: LineCounter, file: string): void {
+export function refuseUnsafeKeys(doc: Document, lineCounter: LineCounter, file: string): void {
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -137,6 +138,13 @@ export function refuseCollectionKeys(doc: Document, lineCounter: LineCounter, fi
           throw new EnvplaneError('input', 'invalid YAML: a list or mapping is used as a mapping key', {
             location: { file, line: at.line, column: at.col },
             hint: 'a key is a plain name: remove the brackets or braces around it (or a stray `?`)',
+          });
+        }
+        if (isScalar(pair.key) && pair.key.value === '__proto__') {
+          const at = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+          throw new EnvplaneError('input', 'invalid name: "__proto__" cannot be a key', {
+            location: { file, line: at.line, column: at.col },
+            hint: 'choose another name; JavaScript objects cannot hold this one',
           });
         }
         stack.push(pair.value);

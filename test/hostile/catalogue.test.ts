@@ -334,6 +334,11 @@ const cases: Case[] = [
     expect: /envplane\.yaml:1:1: invalid YAML: a list or mapping is used as a mapping key/,
   },
   {
+    name: 'an environment named __proto__ (a JavaScript object would drop it without a word)',
+    manifest: `project: x\nenvironments:\n  dev: {}\n  __proto__:\n    config: [${CANARY}.env]\n`,
+    expect: /envplane\.yaml:4:3: invalid name: "__proto__" cannot be a key/,
+  },
+  {
     name: 'a stray quoted token after the document',
     manifest: `a *a...\n#x\n"${CANARY}{"\n`,
     expect: /envplane\.yaml:3:1: invalid YAML: Unexpected double-quoted-scalar token in YAML stream\n/,
