@@ -240,6 +240,19 @@ export function inferManifest(project: ExistingProject): Inference {
       draft.perTenant = true;
       const tenants = [...s.tenants].sort();
       if (tenants.join() !== allTenants.join()) draft.tenants = tenants;
+      const files = project.envFiles
+        .map((f) => f.path)
+        .filter((p) => {
+          const role = roles.get(p);
+          return role?.kind === 'tenant' && role.service === name && s.tenants.has(role.tenant);
+        })
+        .sort();
+      decisions.push({
+        subject: `service ${name}`,
+        decision: `per tenant: ${tenants.join(', ')}`,
+        reason: `one env file per tenant, named .env.${name}.<tenant>: ${files.join(', ')}`,
+        ...(files[0] ? { where: files[0] } : {}),
+      });
     }
     if (isPublic) draft.public = true;
     if (s.config.length > 0) draft.config = s.config;
@@ -255,6 +268,12 @@ export function inferManifest(project: ExistingProject): Inference {
   for (const [name, draft] of Object.entries(keyDrafts))
     if (draft.perTenant && !Object.values(serviceDrafts).some((s) => s.perTenant && s.uses?.includes(name)))
       if (Object.values(serviceDrafts).some((s) => s.uses?.includes(name))) delete draft.perTenant;
+  // Say why a key is per tenant where the reason for its plane does not.
+  for (const d of decisions)
+    if (keyDrafts[d.subject]?.perTenant && d.decision === keyDrafts[d.subject]!.plane) {
+      d.decision += ', per tenant';
+      d.reason += '; only per-tenant files set it, so each tenant has its own value';
+    }
 
   return {
     draft: {

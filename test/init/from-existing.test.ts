@@ -260,6 +260,51 @@ describe('init --from-existing', () => {
       assert.ok(!r.stdout.includes(value), value);
   });
 
+  it('says why a service and its keys are per tenant, naming the tenant files (text and JSON)', () => {
+    const dir = copyExample('service-scoped');
+    rmSync(join(dir, 'envplane.yaml'));
+    const r = runCli(['init', '--from-existing', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const decisions: { subject: string; decision: string; reason: string; where?: string }[] = JSON.parse(
+      r.stdout,
+    ).decisions;
+    const about = (subject: string) => decisions.filter((d) => d.subject === subject);
+    const files = ['.env.etl.acme', '.env.etl.techcorp', '.env.etl.wex'];
+    assert.deepEqual(
+      about('service etl').find((d) => d.decision.startsWith('per tenant')),
+      {
+        subject: 'service etl',
+        decision: 'per tenant: acme, techcorp, wex',
+        reason: `one env file per tenant, named .env.etl.<tenant>: ${files.join(', ')}`,
+        where: '.env.etl.acme',
+      },
+    );
+    // Keys only tenant files set are per tenant, and say so; a key of the shared file is not.
+    for (const [key, plane] of [
+      ['CLIENT_NAME', 'config'],
+      ['ENCRYPTION_KEY', 'secret'],
+      ['JIRA_TOKEN', 'secret'],
+      ['GITHUB_TOKEN', 'secret'],
+    ]) {
+      const [d] = about(key!);
+      assert.equal(d?.decision, `${plane}, per tenant`, key);
+      assert.match(d!.reason, /only per-tenant files set it, so each tenant has its own value$/, key);
+    }
+    assert.equal(about('POSTGRES_PASSWORD')[0]?.decision, 'secret');
+    assert.doesNotMatch(about('POSTGRES_PASSWORD')[0]!.reason, /tenant/);
+    // The same reasons in the text a person reads.
+    rmSync(join(dir, 'envplane.yaml'));
+    const text = runCli(['init', '--from-existing'], { cwd: dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(
+      text.stdout.includes(
+        `service etl: per tenant: acme, techcorp, wex  one env file per tenant, named .env.etl.<tenant>: ${files.join(', ')} (.env.etl.acme)`,
+      ),
+      text.stdout,
+    );
+    assert.match(text.stdout, /JIRA_TOKEN: secret, per tenant {2}the name contains the word TOKEN; only per-tenant/);
+  });
+
   it('refuses to replace an existing manifest without --force, and reports malformed Compose with its line', () => {
     const dir = copyExample('four-planes');
     const refused = runCli(['init', '--from-existing'], { cwd: dir });
