@@ -305,6 +305,83 @@ describe('init --from-existing', () => {
     assert.match(text.stdout, /JIRA_TOKEN: secret, per tenant {2}the name contains the word TOKEN; only per-tenant/);
   });
 
+  it('each reason says why in words, and its file:line is the evidence it names', () => {
+    type Decision = { subject: string; decision: string; reason: string; where?: string };
+    const infer = (dir: string) => {
+      rmSync(join(dir, 'envplane.yaml'), { force: true });
+      const r = runCli(['init', '--from-existing', '--json'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const decisions: Decision[] = JSON.parse(r.stdout).decisions;
+      const keys = Object.keys(parseManifest(readFileSync(join(dir, 'envplane.yaml'), 'utf8')).keys);
+      // Every key's decision points at a line that names the key (a secret's name, an env file's assignment).
+      for (const d of decisions.filter((x) => keys.includes(x.subject))) {
+        const [, file, line] = /^(.+?)(?::(\d+))?$/.exec(d.where ?? '')!;
+        assert.ok(file, `${d.subject} has no evidence`);
+        if (line === undefined) continue;
+        const text = readFileSync(join(dir, file), 'utf8').split('\n')[Number(line) - 1] ?? '';
+        assert.ok(text.includes(d.subject), `${d.subject}: ${d.where} is "${text}"`);
+      }
+      return (subject: string, decision: string) => {
+        const found = decisions.find((d) => d.subject === subject && d.decision === decision);
+        assert.ok(found, `no "${decision}" decision for ${subject}: ${JSON.stringify(decisions)}`);
+        return found;
+      };
+    };
+
+    // The first seed, with Compose: a root .env (interpolation only) and a legacy file no service reads.
+    const four = copyExample('four-planes');
+    writeFileSync(join(four, '.env'), 'COMPOSE_PROJECT_NAME=reactrine\n');
+    writeFileSync(join(four, '.env.legacy'), 'OLD_SETTING=1\n');
+    const first = infer(four);
+    // Why a key is secret (or build, or config although its name holds a secret word).
+    assert.deepEqual(first('secret_key', 'secret'), {
+      subject: 'secret_key',
+      decision: 'secret',
+      reason: 'mounted as a Compose secret by backend',
+      where: 'docker-compose.yml:23',
+    });
+    assert.equal(first('pip_extra_index_url', 'build').reason, 'a BuildKit secret of backend (development)');
+    assert.equal(
+      first('ACCESS_TOKEN_EXPIRE_MINUTES', 'config').reason,
+      "the name is about a TOKEN's EXPIRE, not the TOKEN itself",
+    );
+    assert.equal(first('VITE_API_URL', 'public').reason, 'prefix VITE_ is inlined into browser bundles');
+    // Why a file is a layer, or is not; why a Compose file belongs to an environment.
+    assert.equal(
+      first('environment development', 'layers config/common.env, config/dev.env').reason,
+      'the env_file entries every service of its Compose files shares, in order',
+    );
+    assert.match(first('.env', 'not a layer').reason, /Compose reads \.env for \$\{VAR\} interpolation only/);
+    assert.match(
+      first('.env.legacy', 'not a layer').reason,
+      /no Compose service reads it; .*`envplane migrate \.env\.legacy --env <env>`/,
+    );
+    assert.match(
+      first('docker-compose.prod.yml', 'Compose file of production').reason,
+      /^"prod" names production; every service in it has an image or a build, so it stands alone$/,
+    );
+
+    // The second seed, without Compose: file names decide.
+    const second = infer(copyExample('service-scoped'));
+    assert.deepEqual(second('POSTGRES_PASSWORD', 'secret'), {
+      subject: 'POSTGRES_PASSWORD',
+      decision: 'secret',
+      reason: 'the name contains the word PASSWORD',
+      where: '.env.shared:5',
+    });
+    assert.equal(second('REDIS_HOST', 'config').reason, 'neither the name nor the value looks secret');
+    assert.match(second('environment development', 'layers .env.shared').reason, /^shared files first/);
+    assert.equal(
+      second('service frontend', 'uses only its own public keys').reason,
+      'every key of its own file is public: a browser bundle, which must not receive the shared layer',
+    );
+    assert.match(
+      second('service backend', 'uses its own keys and those of .env.shared').reason,
+      /cat \.env\.shared \.env\.<service>/,
+    );
+    assert.match(second('service etl', 'per tenant: acme, techcorp, wex').reason, /\.env\.etl\.wex$/);
+  });
+
   it('refuses to replace an existing manifest without --force, and reports malformed Compose with its line', () => {
     const dir = copyExample('four-planes');
     const refused = runCli(['init', '--from-existing'], { cwd: dir });
