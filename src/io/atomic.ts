@@ -1,7 +1,8 @@
 /**
  * Atomic, private file writes: the rule for every file envplane creates (secret files, exported env files, rendered
  * manifests). Write a temp file in the same directory (same filesystem, so rename is atomic), fsync it, rename it
- * over the target, fsync the directory. Never through a symlink, never wider than `mode` whatever the umask.
+ * over the target, fsync the directory. Never through a symlink, never wider than `mode` whatever the umask. The
+ * directory is opened once and every step goes through that descriptor, so swapping it for a link mid-write is useless.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -56,19 +57,26 @@ export interface StagedWrite {
 export function stageFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): StagedWrite {
   const mode = options.mode ?? 0o600;
   const shownAs = options.shownAs ?? path;
-  const dir = dirname(path);
-  ensureDir(dir, options.dirMode ?? 0o700, shownAs);
-  refuseNonRegular(path, shownAs);
+  ensureDir(dirname(path), options.dirMode ?? 0o700, shownAs);
+  // Every step below goes through the folder opened here, not through its path: a folder swapped for a symbolic
+  // link between the check and the write (or the rename) cannot redirect the value elsewhere.
+  const folder = pinFolder(dirname(path), shownAs);
+  const target = join(folder.path, basename(path));
   // The target's name is only a clue for a human reading the folder: cut short, so that a target whose name is near
   // the file system's limit (255 bytes) still has a temp name that fits beside it.
-  const temp = join(dir, `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path).slice(0, 40)}`);
-  // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
+  const temp = join(
+    folder.path,
+    `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}-${basename(path).slice(0, 40)}`,
+  );
   let fd: number;
   try {
+    refuseNonRegular(target, shownAs);
+    // O_EXCL|O_NOFOLLOW: the temp name is fresh, and nobody can have planted a link there.
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
+    folder.close();
     // A read-only folder (EACCES, EROFS) fails here, before anything exists: a located failure, not an internal error.
-    throw writeError(error, shownAs);
+    throw error instanceof EnvplaneError ? error : writeError(error, shownAs);
   }
   try {
     fchmodSync(fd, mode);
@@ -79,6 +87,7 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
   } catch (error) {
     closeSync(fd);
     unlinkQuietly(temp);
+    folder.close();
     throw writeError(error, shownAs);
   }
   closeSync(fd);
@@ -88,18 +97,74 @@ export function stageFileAtomic(path: string, contents: string | Uint8Array, opt
       if (!pending) throw new Error('a staged write was committed twice or after discard');
       pending = false;
       try {
-        refuseNonRegular(path, shownAs);
-        renameSync(temp, path);
+        refuseNonRegular(target, shownAs);
+        renameSync(temp, target);
       } catch (error) {
         unlinkQuietly(temp);
+        folder.close();
         throw error instanceof EnvplaneError ? error : writeError(error, shownAs);
       }
-      syncDir(dir);
+      folder.sync();
+      folder.close();
     },
     discard() {
       if (!pending) return;
       pending = false;
       unlinkQuietly(temp);
+      folder.close();
+    },
+  };
+}
+
+interface PinnedFolder {
+  /** A path that names the opened folder itself (`/proc/self/fd/N`), or its own path where /proc is missing. */
+  path: string;
+  sync(): void;
+  close(): void;
+}
+
+const PROC_FD = '/proc/self/fd';
+let procFd: boolean | undefined;
+
+/**
+ * Opens `dir` without following a link in its last part (O_NOFOLLOW), and names it through the open descriptor, as
+ * `openat` would: on Linux `/proc/self/fd/N/x` is `x` in the folder that was opened, whatever its path now leads to.
+ * Without /proc (macOS) the folder's path is used, as before, after the same no-link check.
+ */
+function pinFolder(dir: string, shownAs: string): PinnedFolder {
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR')
+      throw new EnvplaneError('input', `refusing to write through the symbolic link ${dirname(shownAs)}`, {
+        location: { file: dirname(shownAs) },
+        hint: 'replace the link with a real directory',
+      });
+    throw writeError(error, shownAs);
+  }
+  procFd ??= (() => {
+    try {
+      return lstatSync(PROC_FD).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  let open = true;
+  return {
+    path: procFd ? `${PROC_FD}/${fd}` : dir,
+    sync() {
+      try {
+        fsyncSync(fd);
+      } catch {
+        // Some filesystems cannot fsync a directory; the rename itself is still atomic.
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
     },
   };
 }
@@ -159,19 +224,6 @@ function refuseNonRegular(path: string, shownAs: string): void {
     location: { file: shownAs },
     hint: 'name a regular file to write (it is created when missing)',
   });
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems cannot fsync a directory; the rename itself is still atomic.
-  }
 }
 
 function writeError(error: unknown, shownAs: string): EnvplaneError {
