@@ -116,6 +116,8 @@ export function nodePositions(doc: Document, lineCounter: LineCounter): Record<s
  * tag: !x`): the quoted token may be a value. The description before it is kept.
  */
 export function yamlMessage(message: string): string {
+  // The parser descends one frame per level: thousands of `[` or `{` end its stack, and it reports just that.
+  if (/^Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   const cut = first.search(/:\s|"/);
   return (cut === -1 ? first : first.slice(0, cut)).trimEnd();

@@ -154,6 +154,51 @@ test('a YAML error in a compose file quotes none of its text, and the parser pri
   assert.deepEqual(warnings, []);
 });
 
+test('hostile compose YAML: alias bombs, merge-key floods, deep nesting and custom tags end in a located error', () => {
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (const n of 'bcdefgh')
+    bomb.push(
+      `${n}: &${n} [${Array(10)
+        .fill(`*${bomb.length === 1 ? 'a' : String.fromCharCode(n.charCodeAt(0) - 1)}`)
+        .join(', ')}]`,
+    );
+  const cases: [string, string, RegExp][] = [
+    [
+      'an alias bomb (10^8 nodes)',
+      `${bomb.join('\n')}\nservices: { api: { image: x, environment: *h } }\n`,
+      /too many alias expansions/,
+    ],
+    [
+      'three thousand merge keys',
+      `x: &x { image: a }\nservices:\n${Array.from({ length: 3000 }, (_, i) => `  s${i}: { <<: *x }`).join('\n')}\n`,
+      /too many alias expansions/,
+    ],
+    [
+      'environment nested fifty thousand deep',
+      `services: { api: { image: x, environment: ${'{a: '.repeat(50_000)}1${'}'.repeat(50_000)} } }\n`,
+      /invalid YAML: nested too deeply$/,
+    ],
+    [
+      'a custom tag where a service belongs',
+      'services:\n  api: !!js/function "x"\n',
+      /service "api" must be a mapping/,
+    ],
+  ];
+  for (const [name, text, message] of cases)
+    assert.throws(
+      () => parseComposeText(text, 'compose.yaml'),
+      (error: unknown) => {
+        assert.ok(error instanceof EnvplaneError, `${name}: ${String(error)}`);
+        assert.equal(error.kind, 'input', name);
+        assert.equal(error.location?.file, 'compose.yaml', name);
+        assert.match(error.message, message, name);
+        assert.ok(error.hint, name);
+        return true;
+      },
+      name,
+    );
+});
+
 test('a missing compose file is an input error naming it', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');

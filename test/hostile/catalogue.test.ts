@@ -314,6 +314,16 @@ const cases: Case[] = [
     expect: /envplane\.yaml:\d+:\d+: (invalid YAML|unknown field)/,
   },
   {
+    name: 'lists nested ten thousand deep',
+    manifest: `project: x\nenvironments: { dev: {} }\nk: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`,
+    expect: /envplane\.yaml:3:\d+: invalid YAML: nested too deeply\n/,
+  },
+  {
+    name: 'block mappings nested two thousand deep',
+    manifest: `project: x\nenvironments: { dev: {} }\n${Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`,
+    expect: /envplane\.yaml:\d+:\d+: invalid YAML: nested too deeply\n/,
+  },
+  {
     name: 'bad indentation',
     manifest: 'project: x\nenvironments:\n  dev:\n     config: []\n    aliases: []\n',
     expect: /envplane\.yaml:5:\d+: invalid YAML/,
