@@ -312,6 +312,28 @@ describe('run: refusals, argv, modes', () => {
     for (const value of Object.values(canaries)) assert.ok(!`${r.stdout}${r.stderr}`.includes(value));
   });
 
+  test('--secrets=env: a secret value holding a NUL is exit 2 naming the secret and its file; --secrets=files delivers it', () => {
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const value = `${canaries.openai_api_key}\0tail-canary`;
+    writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), `${value}\n`, { mode: 0o600 });
+    const argv = ['run', '--env', 'dev', '--service', 'worker'];
+    const out = join(tempDir(), 'r.json');
+    for (const debug of [[], ['--debug']]) {
+      const r = runCli([...argv, '--secrets=env', ...debug, '--', process.execPath, '-e', PROBE, out], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        /--secrets=env: secret openai_api_key \(secrets\/openai_api_key\.txt\) holds a NUL character[\s\S]*hint: /,
+      );
+      assert.doesNotMatch(r.stderr, /internal error/);
+      assert.ok(!existsSync(out), 'the child started');
+      for (const v of [...Object.values(canaries), 'tail-canary']) assert.ok(!`${r.stdout}${r.stderr}`.includes(v));
+    }
+    const r = runCli([...argv, '--', process.execPath, '-e', PROBE, out], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readReport(out).files.openai_api_key?.content, value);
+  });
+
   test('--secrets=env refuses a secret that would replace a config key of the same name', () => {
     const dir = tempDir('envplane-clash-');
     writeFileSync(

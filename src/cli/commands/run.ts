@@ -60,7 +60,10 @@ export default defineCommand({
       context.instance,
     );
     const values = readBundleSecrets(context, bundle, 'envplane run');
-    if (mode === 'env') refuseSharedNames(bundle, values);
+    if (mode === 'env') {
+      refuseSharedNames(bundle, values);
+      refuseNul(values);
+    }
     // Work that would delay the child's start runs once it exists: the sweep for directories that killed runs left
     // behind, and the audit line (the lock, the user lookup, the hash chain, the fsync). The audit
     // stays fail-closed: if the line cannot be written, the child is stopped and run fails, so no unaudited run
@@ -177,6 +180,20 @@ function refuseSharedNames(bundle: Bundle, values: readonly SecretValue[]): void
         },
       );
   }
+}
+
+/**
+ * With --secrets=env, a value holding a NUL cannot be put in the child's environment (spawn refused it: an internal
+ * error, exit 1). A file can hold it, so the default --secrets=files still delivers it.
+ */
+function refuseNul(values: readonly SecretValue[]): void {
+  const ref = values.find((v) => v.value.includes('\0'))?.ref;
+  if (ref)
+    throw new EnvplaneError(
+      'input',
+      `--secrets=env: secret ${ref.name} (${placeOf(ref)}) holds a NUL character, which no environment variable can carry`,
+      { hint: 'use the default --secrets=files (a file holds any byte), or remove the NUL from the value' },
+    );
 }
 
 /** `postgres_password` → `POSTGRES_PASSWORD`: the variable name of a secret delivered with --secrets=env. */
