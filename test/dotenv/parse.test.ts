@@ -227,6 +227,17 @@ describe('dotenv: interpolation', () => {
     assert.deepStrictEqual(parse("A='${UNSET:?x} $SET'\n", env), { A: '${UNSET:?x} $SET' });
   });
 
+  it('expands once: a substituted value is never read as a template again', () => {
+    const lookup = { OUTER: '${INNER}', INNER: 'leaked', CMD: '$(id) `id`', DOLLARS: '$$INNER' };
+    assert.deepStrictEqual(parse('A=${OUTER}\nB="$OUTER-${CMD}"\nC=$DOLLARS\nD=${UNSET:-$OUTER}\nE=${A}\n', lookup), {
+      A: '${INNER}',
+      B: '${INNER}-$(id) `id`',
+      C: '$$INNER',
+      D: '${INNER}',
+      E: '${INNER}',
+    });
+  });
+
   it('never runs commands', () => {
     assert.deepStrictEqual(parse('A=$(id)\nB="`id`"\n'), { A: '$(id)', B: '`id`' });
   });

@@ -3,12 +3,13 @@
  * text around it; values generated the way envplane generates them are found 100% of the time.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_PASSWORD_CHARSET } from '../../src/manifest/generate.ts';
+import { parseGenerate } from '../../src/manifest/generate.ts';
 import { base64Core, encodedForms } from '../../src/scan/encodings.ts';
 import { buildScanner, scanContent } from '../../src/scan/scanner.ts';
+import { generateValue } from '../../src/stores/generate.ts';
 
 const utf8 = new TextEncoder();
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -81,25 +82,28 @@ test('base64 cores leave out exactly the characters that depend on neighbouring 
     }
 });
 
-/** The generator's formats, drawn with node:crypto as envplane's generator draws them. */
-function generated(kind: 'base64' | 'hex' | 'password' | 'uuid', length: number): string {
-  if (kind === 'base64') return randomBytes(length).toString('base64');
-  if (kind === 'hex') return randomBytes(length).toString('hex');
-  if (kind === 'uuid') return randomUUID();
-  return Array.from({ length }, () => DEFAULT_PASSWORD_CHARSET[randomInt(DEFAULT_PASSWORD_CHARSET.length)]).join('');
-}
-
 test('every format the generator produces is found, in every form: 100%', () => {
-  const kinds = [
-    ['base64', 32],
-    ['base64', 16],
-    ['hex', 32],
-    ['hex', 16],
-    ['password', 32],
-    ['password', 22],
-    ['uuid', 16],
-  ] as const;
-  const values = kinds.flatMap(([kind, length]) => Array.from({ length: 150 }, () => generated(kind, length)));
+  // envplane's own generator, for every kind: the shortest lengths the manifest accepts, the defaults, long ones,
+  // and custom charsets (punctuation that JSON or URLs escape, letters beyond one byte).
+  const rules = [
+    'base64:16',
+    'base64:32',
+    'base64:64',
+    'hex:16',
+    'hex:32',
+    'password:22',
+    'password:32',
+    'password:40:!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+    'password:28:αβγδεζηθικλμνξοπρστυφχψωABCDEFGHIJ',
+    'uuid',
+  ];
+  const kinds = rules.map((text) => {
+    const rule = parseGenerate(text);
+    assert.ok(typeof rule !== 'string', `${text}: ${rule}`);
+    return rule;
+  });
+  assert.deepEqual(new Set(kinds.map((k) => k.kind)), new Set(['base64', 'hex', 'password', 'uuid']));
+  const values = kinds.flatMap((rule) => Array.from({ length: 150 }, () => generateValue(rule)));
   const scanner = buildScanner(values);
   const lines: string[] = [];
   const expected: { value: number; line: number }[] = [];
