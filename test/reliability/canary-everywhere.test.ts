@@ -8,8 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commands } from '../../src/cli/commands.ts';
 import { count } from '../_counts.ts';
@@ -175,9 +176,13 @@ function legacyProject(): string {
   return dir;
 }
 
+/** The folders this suite made itself (they hold the canary on purpose). */
+const OWN = new Set<string>();
+
 /** The same projects with a parse error (an unclosed quote) on the line that holds the canary. */
 function broken(dir: string, project: Project): string {
   const copy = tempDir('envplane-broken-');
+  OWN.add(basename(copy));
   cpSync(dir, copy, { recursive: true });
   const [file, key] =
     project === 'files'
@@ -236,6 +241,50 @@ function startSampler(): { stop: () => Promise<{ samples: number; processes: num
   };
 }
 
+/**
+ * Files under envplane's temporary names in the temp folder and /dev/shm (`envplane-run-*` secrets folders,
+ * `envplane-verify-*`, atomic-write temps) that hold the canary: what a command left behind after it ended. The
+ * suite's own project folders are left out; other test files' folders hold other values.
+ */
+function leftoversHolding(forms: string[]): string[] {
+  const found: string[] = [];
+  const walk = (path: string, depth: number) => {
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(path);
+    } catch {
+      return; // removed meanwhile
+    }
+    if (st.isDirectory() && depth < 6) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(path);
+      } catch {
+        return;
+      }
+      for (const name of names) walk(join(path, name), depth + 1);
+    } else if (st.isFile() && st.size <= 4_000_000) {
+      let text = '';
+      try {
+        text = readFileSync(path, 'latin1');
+      } catch {
+        return;
+      }
+      if (forms.some((f) => text.includes(f))) found.push(path);
+    }
+  };
+  for (const base of new Set([tmpdir(), '/dev/shm'])) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(base);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (/^\.?envplane-/.test(name) && !OWN.has(name)) walk(join(base, name), 0);
+  }
+  return found;
+}
+
 /** Adds envplane flags before `--` (after it they would be the child's arguments). */
 function withFlags(args: string[], ...flags: string[]): string[] {
   const end = args.indexOf('--');
@@ -254,6 +303,7 @@ describe('a canary secret through every command', () => {
     layers: layersProject(),
     legacy: legacyProject(),
   };
+  for (const dir of Object.values(projects)) OWN.add(basename(dir));
   const outputs: { label: string; r: CliResult }[] = [];
   let sampler: ReturnType<typeof startSampler>;
   before(() => {
@@ -305,6 +355,10 @@ describe('a canary secret through every command', () => {
         }
       }
     });
+
+  it('left no file holding the canary in the temp folder or /dev/shm (a run secrets folder, a write temp)', () => {
+    assert.deepEqual(leftoversHolding(FORMS), []);
+  });
 
   it('left no canary in the audit log or the state file, and none on any command line', async () => {
     let files = 0;
