@@ -1,5 +1,5 @@
 /**
- * Running one child process the way a supervisor should: never through a shell, with INT/TERM/HUP/QUIT/USR2
+ * Running one child process the way a supervisor should: never through a shell, with INT/TERM/HUP/QUIT/USR1/USR2
  * forwarded, and the child's exit status passed through (128 + signal number when a signal killed it, as shells
  * report it).
  *
@@ -14,9 +14,10 @@ import { EnvplaneError } from '../errors.ts';
 /**
  * Every signal whose default action would end envplane while the child runs: left to the default, envplane would die
  * without removing the secrets directory (values on disk in /dev/shm), orphan the child, and for SIGQUIT (Ctrl-\)
- * write a core dump of a heap that holds the values. SIGUSR1 is Node's own (it starts the inspector).
+ * write a core dump of a heap that holds the values. SIGUSR1 is Node's: unhandled, it opens the inspector on
+ * 127.0.0.1:9229, where any local user could connect and read those values; with a listener it does not.
  */
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 type Forwarded = (typeof FORWARDED_SIGNALS)[number];
 
 /** A chunk filter (the redactor) applied to the child's stdout and stderr. */

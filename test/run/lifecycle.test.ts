@@ -96,8 +96,10 @@ describe('run: exit codes and cleanup', () => {
 
   // Left to their default, SIGQUIT (Ctrl-\) and SIGUSR2 killed envplane itself: the secrets directory stayed in
   // /dev/shm with every value, the child ran on as an orphan, and SIGQUIT dumped core (a heap holding the values).
+  // SIGUSR1 did not kill it, but opened Node's inspector on 127.0.0.1:9229, open to every local user.
   for (const [signal, code] of [
     ['SIGQUIT', 131],
+    ['SIGUSR1', 138],
     ['SIGUSR2', 140],
   ] as const)
     test(`envplane receiving ${signal}: does not die of it; forwarded, the child's exit ${code} passed through, directory removed`, async () => {
@@ -118,6 +120,7 @@ describe('run: exit codes and cleanup', () => {
       const { code: exit, out } = await done;
       assert.equal(signalled, null, `envplane died of ${signalled}`);
       assert.equal(exit, code, out);
+      assert.doesNotMatch(out, /Debugger listening|inspector/i);
       assert.equal(readFileSync(got, 'utf8'), 'yes', 'the child did not receive the signal');
       assert.ok(!existsSync(secretsDir), 'secrets directory left behind');
       assert.ok(!isAlive(grandchildren[0]!), 'the child outlived envplane');
