@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { EnvplaneError } from '../errors.ts';
 
 /**
@@ -105,7 +105,7 @@ export function runChild(spec: ChildSpec, relay: SignalRelay): Promise<number> {
   });
 }
 
-function relayOutput(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, filter: OutputFilter): Promise<void> {
+function relayOutput(from: Readable, to: NodeJS.WritableStream, filter: OutputFilter): Promise<void> {
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       done(null, filter.push(chunk));
@@ -114,8 +114,23 @@ function relayOutput(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, fil
       done(null, filter.end());
     },
   });
-  from.pipe(transform).pipe(to, { end: false });
-  return new Promise((resolvePromise) => transform.once('end', resolvePromise));
+  return new Promise((resolvePromise) => {
+    // Our reader went away (`envplane run --redact … | head`): stop relaying and close the child's end too, so the
+    // child meets a closed pipe (EPIPE or ECONNRESET) as it would without envplane in between, and decides the exit
+    // code. Unhandled, the write error ended envplane as an internal error.
+    const readerGone = () => {
+      transform.unpipe();
+      from.unpipe(transform);
+      from.destroy();
+      resolvePromise();
+    };
+    to.once('error', readerGone);
+    transform.once('end', () => {
+      to.off('error', readerGone);
+      resolvePromise();
+    });
+    from.pipe(transform).pipe(to, { end: false });
+  });
 }
 
 function spawnError(command: string, error: NodeJS.ErrnoException): EnvplaneError {

@@ -3,7 +3,7 @@
  * however the child ends, no secret value is on any process's command line, and argv is never shell-parsed.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -408,6 +408,42 @@ describe('run --redact', () => {
         assert.ok(!all.includes(form), 'a secret form survived');
       assert.ok(!all.includes(value.slice(-12)), 'the second half of a split value survived');
     }
+  });
+
+  test('into a reader that quits early (| head): the child meets the closed pipe and decides the exit code', () => {
+    const { dir, canaries } = fourPlanesWithSecrets();
+    const marker = join(tempDir(), 'dir');
+    const script = `
+      const fs = require('node:fs');
+      fs.writeFileSync(process.argv[1], process.env.ENVPLANE_SECRETS_DIR);
+      process.stdout.on('error', (e) => process.exit(e.code === 'EPIPE' || e.code === 'ECONNRESET' ? 42 : 1));
+      const v = fs.readFileSync(process.env.POSTGRES_PASSWORD_FILE, 'utf8');
+      const line = () => { for (let i = 0; i < 100; i++) process.stdout.write('value ' + v + '\\n'); setImmediate(line); };
+      line();`;
+    // Unhandled, the write error on envplane's stdout was an internal error, exit 1.
+    const p = spawnSync(
+      'bash',
+      [
+        '-c',
+        '"$@" | head -n 3; echo "envplane exit ${PIPESTATUS[0]}" >&2',
+        'bash',
+        process.execPath,
+        CLI,
+        ...RUN.slice(0, -1),
+        '--redact',
+        '--',
+        process.execPath,
+        '-e',
+        script,
+        marker,
+      ],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+    );
+    assert.equal(p.stdout, 'value [REDACTED:postgres_password]\n'.repeat(3));
+    assert.doesNotMatch(p.stderr, /internal error/);
+    assert.match(p.stderr, /envplane exit 42\n$/);
+    assert.ok(!existsSync(readFileSync(marker, 'utf8')), 'secrets directory left behind');
+    for (const value of Object.values(canaries)) assert.ok(!`${p.stdout}${p.stderr}`.includes(value));
   });
 
   test('with --secrets=env too; exit code still passes through', () => {
