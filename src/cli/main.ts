@@ -72,9 +72,23 @@ Exit codes: 0 ok, 1 problems found or the operation failed, 2 usage or input err
 // every error leaves through reportError instead.
 const debugFlag = process.argv.includes('--debug');
 const fatal = (error: unknown) => {
+  // The reader of our output went away (`envplane check | head -1`): the rest of the output is dropped, as other
+  // command-line tools do, and the command finishes with its own exit code. (`writeStdout` does the same for the
+  // writes that go to fd 1 directly.) Reported, it was an "internal error" with exit 1.
+  if (readerGone(error)) return;
   process.exitCode = reportError(error, debugFlag) || EXIT.problems;
   process.exit();
 };
+
+/**
+ * A write to a pipe whose reader closed it. Nothing else envplane writes to asynchronously can raise one unhandled:
+ * `run` relays a child's output with its own handler, scan feeds `git cat-file` with one, docker gets its input
+ * through spawnSync.
+ */
+function readerGone(error: unknown): boolean {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return (e?.code === 'EPIPE' && e.syscall === 'write') || e?.code === 'ERR_STREAM_DESTROYED';
+}
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
