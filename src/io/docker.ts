@@ -47,13 +47,24 @@ export function createSwarmSecret(name: string, value: string, labels: Record<st
   check(
     runDocker(['secret', 'create', ...labelArgs, name, '-'], Buffer.from(value, 'utf8')),
     `docker secret create ${name}`,
+    value,
   );
 }
 
-function check(result: DockerResult, what: string): void {
+function check(result: DockerResult, what: string, value?: string): void {
   if (result.code === 0) return;
-  // Docker's own message names the secret, never the value (the value only went to its stdin).
-  throw new EnvplaneError('failure', `${what} failed (exit ${result.code}): ${result.stderr.trim() || 'no message'}`, {
+  // Docker's own message names the secret, never the value (the value only went to its stdin). Whatever answers to
+  // `docker` on PATH is not necessarily Docker, though: a wrapper or plugin that echoes its input would print it.
+  const message = value === undefined ? result.stderr.trim() : masked(result.stderr, value).trim();
+  throw new EnvplaneError('failure', `${what} failed (exit ${result.code}): ${message || 'no message'}`, {
     hint: 'check `docker info` (push needs a swarm manager: `docker swarm init`)',
   });
+}
+
+/** `text` with the value, and each line of a multi-line value (8 characters or more), replaced. */
+function masked(text: string, value: string): string {
+  const parts = [value, ...value.split(/\r?\n/).filter((line) => line.length >= 8)].sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const part of parts) if (part !== '') out = out.split(part).join('[REDACTED]');
+  return out;
 }

@@ -13,6 +13,10 @@ const FAKE_DOCKER = `#!/bin/sh
 n=$(ls "$DOCKER_LOG" | wc -l)
 printf '%s\\n' "$@" > "$DOCKER_LOG/$n.argv"
 cat > "$DOCKER_LOG/$n.stdin"
+if [ -n "$DOCKER_ECHO_STDIN" ] && [ "$1 $2" = "secret create" ]; then
+  printf 'rejected: ' >&2; cat "$DOCKER_LOG/$n.stdin" >&2; echo >&2
+  exit 1
+fi
 if [ "$1 $2" = "secret inspect" ]; then
   grep -qx "$5" "$DOCKER_EXISTING" 2>/dev/null && exit 0
   echo "Error: No such secret: $5" >&2
@@ -139,6 +143,26 @@ describe('push --to swarm', () => {
     assert.equal(byName.get('Pulse_POSTGRES_PASSWORD'), 'pulse');
     assert.equal(byName.size, 12);
     for (const c of docker.calls()) assert.ok(!c.argv.some((a) => a.includes('api-token')));
+  });
+
+  it('a `docker` that prints the value it was given when it fails: the error masks it', () => {
+    const { dir, values } = fourPlanes();
+    writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), 'first-line-of-a-key\nsecond-line-of-a-key\n');
+    values.set('multi', 'first-line-of-a-key\nsecond-line-of-a-key');
+    const docker = fakeDocker();
+    const r = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev'], {
+      cwd: dir,
+      env: { ...docker.env, DOCKER_ECHO_STDIN: '1' },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /docker secret create Reactrine_\w+ failed \(exit 1\): rejected: \[REDACTED\]/);
+    for (const v of values.values())
+      for (const part of [v, ...v.split('\n')])
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(part), 'a value was printed');
+    assert.ok(
+      docker.calls().some((c) => c.argv[1] === 'create'),
+      'docker ran',
+    );
   });
 
   it('checks names, sizes and missing values before running anything', () => {
