@@ -1,11 +1,16 @@
 /**
  * Secret values and their digests are compared with `crypto.timingSafeEqual` on buffers of equal length, never with
- * `===` (whose time depends on the first differing byte). `timingSafeEqual` is watched here: each comparison must go
- * through it, with equal lengths, and still decide correctly. A comparison rewritten with `===` fails this test.
+ * `===` (whose time depends on the first differing byte). `timingSafeEqual` is watched here: each comparison (the
+ * rules, verify --live's verdict, the runtime) must go through it, with equal lengths, and still decide correctly.
+ * A comparison rewritten with `===` fails this test.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { instanceOf } from '../../src/resolve/instances.ts';
+import type { Bundle } from '../../src/resolve/types.ts';
+import { judge, type Owned, type ProbeReport } from '../../src/rules/_live-view.ts';
 import { Secret } from '../../src/runtime/secret.ts';
 import { check, of, project, strong } from './_fixture.ts';
 
@@ -62,6 +67,25 @@ describe('constant-time comparisons', () => {
       found.map((p) => p.location?.line),
       [2],
     );
+    equalLengths();
+  });
+
+  test('verify --live: what an instance sees against every secret of the environment', () => {
+    const hex = (v: string) => createHash('sha256').update(v).digest('hex');
+    const bundle: Bundle = {
+      environment: 'development',
+      instance: instanceOf('api'),
+      layers: [],
+      config: [{ key: 'MODE', plane: 'config', value: 'x', source: { kind: 'unset' }, shadowed: [] }],
+      secrets: [],
+      build: [],
+    };
+    const table: Owned[] = [{ secret: 'token', owner: 'worker', digest: Buffer.from(hex('worker-token'), 'hex') }];
+    const seen = (mode: string): ProbeReport => ({ env: { MODE: hex(mode) }, files: {}, reachable: [] });
+    assert.deepEqual(judge(bundle, seen('worker-token'), table).foreign, [
+      { seenAs: 'env MODE', secret: 'token', owner: 'worker' },
+    ]);
+    assert.deepEqual(judge(bundle, seen('worker-tokeN'), table).foreign, []);
     equalLengths();
   });
 
