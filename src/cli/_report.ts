@@ -49,7 +49,10 @@ export function reportText(result: CheckResult, groupBy: 'file' | 'rule'): strin
   const groups = new Map<string, Problem[]>();
   for (const p of result.problems) {
     const k = groupBy === 'file' ? (p.location?.file ?? '(project)') : `${p.rule}: ${p.title}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
+    // Appended in place: copying the group for each problem made a file with 40 000 unused keys take minutes.
+    const group = groups.get(k);
+    if (group) group.push(p);
+    else groups.set(k, [p]);
   }
   for (const [name, problems] of groups) {
     lines.push(style.bold(name));
