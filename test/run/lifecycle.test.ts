@@ -126,6 +126,33 @@ describe('run: exit codes and cleanup', () => {
       assert.ok(!isAlive(grandchildren[0]!), 'the child outlived envplane');
     });
 
+  // The values are in envplane's memory from the moment they are read, before any child or directory exists. A
+  // signal landing then was left to its default while the relay was not yet made: SIGUSR2 killed envplane, SIGQUIT
+  // dumped a core holding the values, SIGUSR1 opened the inspector. A preload raises the signal as the first secret
+  // file is opened, so it lands in exactly that moment; caught, it means "stop": the child never starts.
+  test('a signal that arrives while the secret values are being read: caught, the child never starts', () => {
+    const marker = join(scratch, 'early.dir');
+    const preload = join(scratch, 'signal-on-read.cjs');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs');
+const open = fs.openSync;
+let sent = false;
+fs.openSync = function (path, ...rest) {
+  if (!sent && String(path).endsWith('postgres_password.txt')) { sent = true; process.kill(process.pid, 'SIGUSR2'); }
+  return open.call(this, path, ...rest);
+};\n`,
+    );
+    const r = spawnSync(process.execPath, [CLI, ...RUN, process.execPath, '-e', SLEEPER, marker], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${preload}` },
+      encoding: 'utf8',
+    });
+    assert.equal(r.signal, null, `envplane died of ${r.signal} while reading the values`);
+    assert.equal(r.status, 140, r.stderr);
+    assert.ok(!existsSync(marker), 'the child started after the signal');
+  });
+
   test('a child that handles the signal decides the exit code; envplane waits for it', async () => {
     const marker = join(scratch, 'graceful.dir');
     const script = `process.on('SIGTERM', () => setTimeout(() => process.exit(42), 200)); ${SLEEPER}`;

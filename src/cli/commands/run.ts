@@ -59,51 +59,52 @@ export default defineCommand({
       context.environment,
       context.instance,
     );
-    const values = readBundleSecrets(context, bundle, 'envplane run');
-    if (mode === 'env') {
-      refuseSharedNames(bundle, values);
-      refuseNul(values);
-    }
-    // Work that would delay the child's start runs once it exists: the sweep for directories that killed runs left
-    // behind, and the audit line (the lock, the user lookup, the hash chain, the fsync). The audit
-    // stays fail-closed: if the line cannot be written, the child is stopped and run fails, so no unaudited run
-    // completes.
-    let audited: Promise<unknown> = Promise.resolve(undefined);
-    const base = secretsBase();
-    const afterSpawn = (child: ChildProcess) => {
-      removeOrphans(base);
-      if (values.length === 0) return;
-      audited = import('../../audit/log.ts')
-        .then(({ appendAudit }) =>
-          appendAudit(context.project.root, {
-            command: 'run',
-            action: 'deliver',
-            environment: bundle.environment,
-            instance: bundle.instance.id,
-            secrets: values.map((v) => auditName(v.ref)),
-          }),
-        )
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            child.kill('SIGTERM');
-            return error ?? new Error('audit failed');
-          },
-        );
-    };
-    if (mode === 'env' && values.length > 0)
-      process.stderr.write(
-        `${styleErr.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
-          '(visible to every child process and in crash dumps); the default --secrets=files is safer\n',
-      );
-
-    // Signals are trapped before the directory exists, and the directory is removed before they are released.
+    // Signals are trapped before the first value is read, and released only once the directory is gone: a SIGQUIT
+    // left to its default would dump a core holding the values, a SIGUSR1 would open the inspector on them.
     const relay = new SignalRelay();
     let dir: SecretsDir | undefined;
     const removeDir = () => dir?.remove();
     // First among exit listeners: on the crash path (process.exit) the secrets go before any cache write.
     process.prependOnceListener('exit', removeDir);
     try {
+      const values = readBundleSecrets(context, bundle, 'envplane run');
+      if (mode === 'env') {
+        refuseSharedNames(bundle, values);
+        refuseNul(values);
+      }
+      // Work that would delay the child's start runs once it exists: the sweep for directories that killed runs left
+      // behind, and the audit line (the lock, the user lookup, the hash chain, the fsync). The audit
+      // stays fail-closed: if the line cannot be written, the child is stopped and run fails, so no unaudited run
+      // completes.
+      let audited: Promise<unknown> = Promise.resolve(undefined);
+      const base = secretsBase();
+      const afterSpawn = (child: ChildProcess) => {
+        removeOrphans(base);
+        if (values.length === 0) return;
+        audited = import('../../audit/log.ts')
+          .then(({ appendAudit }) =>
+            appendAudit(context.project.root, {
+              command: 'run',
+              action: 'deliver',
+              environment: bundle.environment,
+              instance: bundle.instance.id,
+              secrets: values.map((v) => auditName(v.ref)),
+            }),
+          )
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              child.kill('SIGTERM');
+              return error ?? new Error('audit failed');
+            },
+          );
+      };
+      if (mode === 'env' && values.length > 0)
+        process.stderr.write(
+          `${styleErr.yellow('warning')}: --secrets=env puts ${values.length} secret(s) in environment variables ` +
+            '(visible to every child process and in crash dumps); the default --secrets=files is safer\n',
+        );
+
       const env = baseEnv(args.pristine === true, base);
       for (const c of bundle.config) if (c.value !== undefined) env[c.key] = c.value;
       if (mode === 'env') for (const { ref, value } of values) env[secretEnvName(ref.name)] = value;
