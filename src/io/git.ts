@@ -64,14 +64,31 @@ export function ignoredPaths(root: string, paths: readonly string[]): Set<string
  * path, so its rules decide; outside it (git: fatal, exit 128) nothing can commit the file, which counts as ignored.
  */
 function ignoredThroughLink(root: string, path: string): boolean {
-  let real: string;
-  try {
-    real = join(realpathSync(join(root, dirname(path))), basename(path));
-  } catch {
-    return false;
-  }
+  const real = whereItLeads(join(root, path));
+  if (real === undefined) return false;
   const r = git(root, ['check-ignore', '--no-index', '-q', '--', real]);
   return r.status === 0 || r.status === 128;
+}
+
+/**
+ * The real path of `path`: its deepest existing folder resolved, the parts not made yet (a tenant's folder before
+ * setup) appended as written. A missing folder beyond the link is still where the link leads.
+ */
+function whereItLeads(path: string): string | undefined {
+  let folder = dirname(path);
+  const rest = [basename(path)];
+  for (;;) {
+    try {
+      return join(realpathSync(folder), ...rest);
+    } catch (error) {
+      const parent = dirname(folder);
+      // A dangling link leads nowhere yet: no answer (as before), rather than a guess under the link's own name.
+      const dangling = lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dangling || parent === folder) return undefined;
+      rest.unshift(basename(folder));
+      folder = parent;
+    }
+  }
 }
 
 function beyondSymlink(root: string, path: string): boolean {

@@ -303,6 +303,25 @@ describe('git rules', () => {
     assert.ok(files.includes('secrets/wex/jira_token.txt'), files.join());
     assert.ok(!files.includes('secrets/db_password.txt'), files.join());
   });
+  test('a store folder that is a link, and a tenant folder not made yet beyond it: judged where the link leads', () => {
+    const dir = project({ '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n' });
+    git(dir, 'init', '-q');
+    // The whole store lives outside the repository; techcorp's folder does not exist there yet. Its missing file
+    // could not be committed either (it was called "not ignored": the link's target was resolved only when it existed).
+    const outside = tempDir();
+    renameSync(join(dir, 'secrets'), join(outside, 'secrets'));
+    symlinkSync(join(outside, 'secrets'), join(dir, 'secrets'));
+    rmSync(join(outside, 'secrets', 'techcorp'), { recursive: true });
+    const r = check(dir);
+    assert.ok(
+      of(r, 'secret-missing').some((p) => p.location?.file === 'secrets/techcorp/jira_token.txt'),
+      'the fixture no longer has the missing file this test is about',
+    );
+    assert.deepEqual(
+      of(r, 'secret-not-ignored').map((p) => p.location?.file),
+      [],
+    );
+  });
   test('ignored and untracked: neither rule fires', () => {
     const dir = project({ '.gitignore': 'secrets/*\nsecrets-prod/*\n!*.example\n' });
     git(dir, 'init', '-q');
