@@ -112,6 +112,16 @@ export function invalidFlagValue(flag: string, expected: string, hint?: string):
 }
 
 /**
+ * `-o`'s value when it must name a file: one that ends in a slash (or is `.`/`..`) names a folder, and splitting it
+ * into folder and name would write a file named after the folder instead.
+ */
+export function outputFile(value: string): string {
+  if (/[\\/]$/.test(value) || value === '.' || value === '..')
+    throw invalidFlagValue('output', 'a file, not a folder', 'add a file name: -o <folder>/<name>');
+  return value;
+}
+
+/**
  * citty features this reader does not implement. Every command's flags pass through here in the tests, so using one
  * fails loudly in development instead of being ignored for users.
  */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parseFlags } from '../../src/cli/_flags.ts';
 import { commands } from '../../src/cli/commands.ts';
 import { EnvplaneError } from '../../src/errors.ts';
-import { copyExample, runCli } from '../_helpers.ts';
+import { copyExample, hashTree, runCli } from '../_helpers.ts';
 
 const DEF = {
   target: { type: 'positional', description: 'what', required: false },
@@ -176,5 +176,23 @@ describe('--help', () => {
       assert.match(r.stdout, /USAGE/, command);
       assert.doesNotMatch(r.stdout, /\x1b\[/, `${command} --help into a pipe has escape codes`);
     }
+  });
+});
+
+describe('-o', () => {
+  test('a value that names a folder (trailing slash, ".") is refused by export and render; nothing is written', () => {
+    const dir = copyExample('four-planes');
+    const before = hashTree(dir);
+    for (const output of ['newdir/', 'config/', '.', 'out\\']) {
+      for (const args of [
+        ['export', '--env', 'dev', '--service', 'backend', '-o', output],
+        ['render', 'k8s', '--env', 'dev', '--external-secrets', '-o', output],
+      ]) {
+        const r = runCli(args, { cwd: dir });
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, /--output must be a file, not a folder/);
+      }
+    }
+    assert.deepEqual(hashTree(dir), before);
   });
 });

@@ -17,6 +17,7 @@ import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
 import { type InstanceContext, loadInstance, required } from '../_context.ts';
+import { outputFile } from '../_flags.ts';
 import { styleErr } from '../_style.ts';
 import { auditName, readBundleSecrets, type SecretValue, secretEnvName } from './run.ts';
 
@@ -56,6 +57,7 @@ export default defineCommand({
       'name the file to write, e.g. -o services/etl/.env (or - for stdout)',
     );
     const toStdout = output === '-';
+    if (!toStdout) outputFile(output);
     if (toStdout && includeSecrets && !args.reveal)
       throw new EnvplaneError('usage', 'refusing to print secret values to stdout', {
         hint: 'add --reveal if you really mean it, or write to a file with -o <file>',

@@ -34,7 +34,7 @@ import { renderSwarm } from '../../targets/swarm.ts';
 import type { Rendering } from '../../targets/types.ts';
 import { required, requiredArgument } from '../_context.ts';
 import { style, styleErr } from '../_style.ts';
-import { invalidFlagValue } from '../_flags.ts';
+import { invalidFlagValue, outputFile } from '../_flags.ts';
 import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
 
 export default defineCommand({
@@ -53,7 +53,7 @@ export default defineCommand({
       resolveBundle(project.manifest, project.layers, environment, i),
     );
     const toStdout = a.output === '-' || (a.output === undefined && TO_STDOUT.has(target));
-    const path = a.output && a.output !== '-' ? projectPath(project.root, a.output) : undefined;
+    const path = a.output && a.output !== '-' ? projectPath(project.root, outputFile(a.output)) : undefined;
     const rendering = renderTarget(target, a, project, environment, bundles, path);
     for (const warning of rendering.warnings) process.stderr.write(`${styleErr.yellow('warning')}: ${warning}\n`);
     if (toStdout) return printOut(rendering, a);
