@@ -52,7 +52,7 @@ export function renderEcs(options: EcsOptions): Rendering {
       const earlier = owners.get(valueFrom);
       if (earlier !== undefined && earlier !== owner)
         throw new EnvplaneError('usage', `the ARN template gives ${earlier} and ${owner} the same valueFrom`, {
-          hint: 'each secret (and each tenant’s copy) needs its own: use {secret} (the store’s full name), or {name} with {tenant}, in --arn-template',
+          hint: 'each secret (and each tenant’s copy) needs its own: use {secret} (the store’s full name), or {name} with {tenant}, in the template (--arn-template, or the store’s arn: in envplane.yaml)',
         });
       owners.set(valueFrom, owner);
       return { name: ecsVariable(s.fileEnv, s.name), valueFrom };
