@@ -4,7 +4,7 @@
  * objects come from one `git cat-file --batch` stream, not one process per file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 
@@ -34,27 +34,6 @@ export function repositoryRoot(dir: string): string | undefined {
 }
 
 // ---- working tree -------------------------------------------------------------------------------------------
-
-/** Regular files under `root/dir` (relative to root), never following links; `skip` prunes folder names. */
-export function walkFiles(root: string, dir: string, skip: ReadonlySet<string> = new Set()): string[] {
-  const out: string[] = [];
-  const visit = (rel: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) {
-        if (!skip.has(e.name)) visit(path);
-      } else if (e.isFile()) out.push(path);
-    }
-  };
-  visit(dir === '.' ? '' : dir);
-  return out;
-}
 
 /** Reads each path under root; links, folders and vanished files are passed over, large files are reported. */
 export function* readWorkingFiles(root: string, paths: readonly string[]): Generator<ScanSource> {

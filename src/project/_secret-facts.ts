@@ -4,19 +4,10 @@
  * Values are read here and reduced on the spot; none leaves this file.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  type Dirent,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
+import { walkFiles } from '../io/walk.ts';
 import type { Environment } from '../manifest/types.ts';
 import { storeLocation } from '../resolve/secrets.ts';
 import type { Bundle, SecretLocation } from '../resolve/types.ts';
@@ -208,24 +199,13 @@ export function secretDirs(
  * folders by default, `vault/clients/wex/` for a `tenantPattern` of `clients/{tenant}/{name}.secret`.
  */
 export function templates(root: string, environments: Environment[]): string[] {
-  const found = new Set<string>();
-  const walk = (dir: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(join(root, dir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const rel = dir === '.' ? e.name : `${dir}/${e.name}`;
-      if (e.isDirectory() && depth > 0) walk(rel, depth - 1);
-      else if (e.isFile() && e.name.endsWith('.example')) found.add(rel);
-    }
-  };
-  for (const e of environments)
-    if (e.secrets.kind === 'files' && e.secrets.dir !== '.') {
-      const folders = (pattern: string) => pattern.split('/').length - 1;
-      walk(e.secrets.dir, Math.max(1, folders(e.secrets.pattern), folders(e.secrets.tenantPattern)));
-    }
-  return [...found].sort();
+  const folders = (pattern: string) => pattern.split('/').length - 1;
+  const found = environments.flatMap((e) =>
+    e.secrets.kind === 'files' && e.secrets.dir !== '.'
+      ? walkFiles(root, e.secrets.dir, {
+          maxDepth: Math.max(1, folders(e.secrets.pattern), folders(e.secrets.tenantPattern)),
+        }).filter((path) => path.endsWith('.example'))
+      : [],
+  );
+  return [...new Set(found)].sort();
 }

@@ -2,12 +2,13 @@
  * The project-tree half of `check`'s facts: Dockerfiles, Compose files and `migrate`'s layer backups, found by walking
  * the project (dependency folders skipped). Backups are reduced to their key names; no value leaves this file.
  */
-import { type Dirent, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
 import { parseDotenvEntries } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
+import { type Dirent, readdirSync } from 'node:fs';
 import { readTextIfExists } from '../io/read.ts';
+import { walkFiles } from '../io/walk.ts';
 import { parseDockerfile } from '../rules/_dockerfile.ts';
 import type { DockerfileFact, LayerBackupFact } from '../rules/types.ts';
 import { findComposeFiles, readComposeFiles } from './compose.ts';
@@ -16,26 +17,12 @@ const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.envplane', 'vendor'
 
 /** `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile` anywhere in the project except dependency folders. */
 export function dockerfiles(root: string): DockerfileFact[] {
-  const out: DockerfileFact[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(join(root, dir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const rel = dir === '' ? e.name : `${dir}/${e.name}`;
-      if (e.isDirectory()) {
-        if (depth > 0 && !SKIP_DIRS.has(e.name)) walk(rel, depth - 1);
-      } else if (e.isFile() && /^Dockerfile(\..+)?$|\.Dockerfile$/i.test(e.name)) {
-        const text = readDockerfile(root, rel);
-        if (text !== undefined) out.push(parseDockerfile(text, rel));
-      }
-    }
-  };
-  walk('', 8);
-  return out;
+  return walkFiles(root, '.', { skip: SKIP_DIRS, maxDepth: 8 })
+    .filter((path) => /^Dockerfile(\..+)?$|\.Dockerfile$/i.test(path.slice(path.lastIndexOf('/') + 1)))
+    .flatMap((path) => {
+      const text = readDockerfile(root, path);
+      return text === undefined ? [] : [parseDockerfile(text, path)];
+    });
 }
 
 /** A file named like a Dockerfile that is not UTF-8 text (an editor backup, a binary) is not one to judge. */

@@ -10,8 +10,8 @@ import {
   repositoryRoot,
   type ScanSource,
   stagedBlobs,
-  walkFiles,
 } from '../../io/scan-sources.ts';
+import { walkFiles } from '../../io/walk.ts';
 import { trackedFiles, untrackedFiles } from '../../io/git.ts';
 import { loadProject } from '../../project/load.ts';
 import { collectKnownValues, type KnownValues, secretSources } from '../../scan/known.ts';
@@ -116,7 +116,7 @@ async function runScan(
   if (mode === 'worktree') {
     const listed = repo
       ? [...trackedFiles(root), ...untrackedFiles(root)]
-      : walkFiles(root, '.', new Set(['.git', 'node_modules']));
+      : walkFiles(root, '.', { skip: new Set(['.git', 'node_modules']) });
     const built = buildDirs.flatMap((d) => walkFiles(root, d));
     sources = readWorkingFiles(root, worktreePlan([...listed, ...built], known.storeFiles).paths);
   } else {
