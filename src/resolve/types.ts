@@ -2,7 +2,10 @@
  * What one instance receives in one environment. Bundles hold config values (not secret) and references to
  * secrets; secret values are read from a store only at the edge that delivers them (run, export, push).
  */
-import type { Plane, Position } from '../manifest/types.ts';
+import type { Plane, Position, SecretStore } from '../manifest/types.ts';
+
+/** Stores envplane reads and writes itself beyond plain files (encrypted files, secret managers). */
+export type ManagedStoreKind = Exclude<SecretStore['kind'], 'files' | 'external'>;
 
 /** What actually runs: a service, or a service for one tenant. */
 export interface Instance {
@@ -36,6 +39,11 @@ export type SecretLocation =
   | { kind: 'file'; path: string }
   /** A Compose/Swarm secret created outside envplane. */
   | { kind: 'external'; name: string }
+  /**
+   * A value in a managed store, by the store's own address: a project-relative path for an encrypted-file store, a
+   * path or name for a secret manager. Never a plain file: nothing may hand `ref` to a reader as if it held the value.
+   */
+  | { kind: 'store'; store: ManagedStoreKind; ref: string }
   /** A config layer that holds the secret in plain text (the second seed's layout; `check` flags it). */
   | { kind: 'layer'; file: string; line: number };
 

@@ -11,6 +11,8 @@ export function locationId(location: SecretLocation): string {
       return `file:${location.path}`;
     case 'external':
       return `external:${location.name}`;
+    case 'store':
+      return `${location.store}:${location.ref}`;
     case 'layer':
       return `layer:${location.file}:${location.line}`;
   }
@@ -20,6 +22,7 @@ export function locationId(location: SecretLocation): string {
 export function locationText(location: SecretLocation): string {
   if (location.kind === 'file') return location.path;
   if (location.kind === 'layer') return `${location.file}:${location.line}`;
+  if (location.kind === 'store') return location.ref;
   return `external secret ${location.name}`;
 }
 

@@ -100,7 +100,7 @@ export function planSetup(input: SetupInput, facts: SetupFacts): SetupPlan {
         plan.notes.push({ kind: 'external', ...base, name: need.location.name });
         continue;
       }
-      if (store.kind !== 'files') continue;
+      if (store.kind !== 'files' || need.location.kind !== 'file') continue;
       const path = need.location.path;
       for (const p of [...ancestors(path), path, path + EXAMPLE_SUFFIX]) refuseLink(p, fact(p));
       for (const p of [path, path + EXAMPLE_SUFFIX]) expectFile(p, fact(p));

@@ -30,5 +30,8 @@ export function readSecretValue(root: string, location: SecretLocation, layers: 
       return layers[location.file]?.find((e) => e.line === location.line)?.value;
     case 'external':
       return undefined;
+    case 'store':
+      // A managed store's `ref` is never a plain file; its values are read through the registry (stores/index.ts).
+      throw new Error(`readSecretValue: ${location.store} values are read through their store`);
   }
 }

@@ -34,7 +34,13 @@ export function deliveredLocation(ctx: ComposeContext, bundle: Bundle, ref: Secr
   if (!key) return ref.location;
   const moved = storeLocation(ctx.environment, key, bundle.instance.tenant);
   const where =
-    moved.kind === 'file' ? moved.path : moved.kind === 'external' ? `external secret ${moved.name}` : 'a layer';
+    moved.kind === 'file'
+      ? moved.path
+      : moved.kind === 'external'
+        ? `external secret ${moved.name}`
+        : moved.kind === 'store'
+          ? moved.ref
+          : 'a layer';
   ctx.warnings.push(
     `${ref.name} of ${bundle.instance.id} is still in ${ref.location.file}:${ref.location.line}; rendered as ${where} (run \`envplane migrate\` to move it there)`,
   );
@@ -45,6 +51,10 @@ export function deliveredLocation(ctx: ComposeContext, bundle: Bundle, ref: Secr
 export function secretDefinition(dir: string, location: SecretLocation): Record<string, YamlValue> {
   if (location.kind === 'external') return { name: location.name, external: true };
   if (location.kind === 'layer') throw new Error('secretDefinition: a layer location must be moved first');
+  if (location.kind === 'store')
+    throw new EnvplaneError('usage', `${location.ref} is kept in the ${location.store} store, not in a plain file`, {
+      hint: 'Compose reads plain files only: deliver the values with `envplane run`, or use an environment whose store is files',
+    });
   const relative = posix.relative(dir === '' ? '.' : dir, location.path);
   return { file: relative.startsWith('../') ? relative : `./${relative}` };
 }

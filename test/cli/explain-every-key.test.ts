@@ -144,7 +144,12 @@ function checkText(c: Case, out: Run): void {
       const raw = layers[ref.location.file]!.find((e) => e.line === (ref.location as { line: number }).line)!.value;
       assert.ok(!out.stdout.includes(raw), `${label}: the value is printed`);
     } else {
-      const from = ref.location.kind === 'file' ? ref.location.path : `external secret ${ref.location.name}`;
+      const from =
+        ref.location.kind === 'file'
+          ? ref.location.path
+          : ref.location.kind === 'store'
+            ? ref.location.ref
+            : `external secret ${ref.location.name}`;
       assert.ok(out.stdout.includes(`read from ${from} and delivered at ${ref.target}`), `${label}:\n${out.stdout}`);
     }
     return;

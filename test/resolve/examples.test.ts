@@ -40,7 +40,9 @@ function secretView(b: Bundle): Record<string, string> {
           ? s.location.path
           : s.location.kind === 'external'
             ? `external:${s.location.name}`
-            : `${s.location.file}:${s.location.line}`;
+            : s.location.kind === 'store'
+              ? `${s.location.store}:${s.location.ref}`
+              : `${s.location.file}:${s.location.line}`;
       return [s.name, `${from} -> ${s.fileEnv}=${s.target}`];
     }),
   );

@@ -51,6 +51,11 @@ describe('run: what a warm start loads', () => {
       [],
       'the full loader (YAML, valibot) or the crypto-backed writer was loaded on a warm start',
     );
+    assert.deepEqual(
+      loaded.files.map((f) => f.split('/').pop()).filter((f) => f!.startsWith('_lazy-stores-')),
+      [],
+      "a files store loaded another store's code (or its own write side) to run",
+    );
     assert.ok(
       loaded.files.some((f) => f.endsWith('_lazy-audit-log.cjs')),
       'the audit bundle was not loaded',

@@ -60,6 +60,8 @@ function locationJson(location: SecretLocation) {
       return { store: 'files', file: location.path };
     case 'external':
       return { store: 'external', name: location.name };
+    case 'store':
+      return { store: location.store, ref: location.ref };
     case 'layer':
       return { store: 'layer', file: location.file, line: location.line };
   }
@@ -94,5 +96,6 @@ function bundleText(bundle: Bundle): string {
 function locationText(location: SecretLocation): string {
   if (location.kind === 'file') return location.path;
   if (location.kind === 'external') return `external secret ${location.name}`;
+  if (location.kind === 'store') return location.ref;
   return `${location.file}:${location.line} ${style.yellow('(a secret in a config file)')}`;
 }

@@ -63,7 +63,7 @@ function verdict(x: Explanation): string {
     case 'unset':
       return `${style.red('unset')}: no layer sets it and there is no default. Set it in one of the layers above.`;
     case 'secret-store':
-      return `a secret: read from ${x.secret?.location.kind === 'file' ? x.secret.location.path : x.secret?.location.kind === 'external' ? `external secret ${x.secret.location.name}` : '?'} and delivered at ${x.secret?.target} (${x.secret?.fileEnv}).`;
+      return `a secret: read from ${x.secret?.location.kind === 'file' ? x.secret.location.path : x.secret?.location.kind === 'external' ? `external secret ${x.secret.location.name}` : x.secret?.location.kind === 'store' ? x.secret.location.ref : '?'} and delivered at ${x.secret?.target} (${x.secret?.fileEnv}).`;
     case 'secret-in-layer':
       return `${style.yellow('a secret kept in a config file')}: the value comes from the winning line above and is delivered at ${x.secret?.target}. Move it to the secret store (\`envplane migrate\`).`;
     case 'build-secret':

@@ -49,7 +49,7 @@ export default defineCommand({
     },
     ...dirArg,
   },
-  run({ args }) {
+  async run({ args }) {
     const includeSecrets = args['include-secrets'] === true;
     const output = required(
       args.output,
@@ -68,7 +68,7 @@ export default defineCommand({
     const target = toStdout ? undefined : resolve(output);
     if (target) refuseTarget(context, bundle, target, output, args.force === true);
 
-    const secrets = readBundleSecrets(context, bundle, 'envplane export');
+    const secrets = await readBundleSecrets(context, bundle, 'envplane export');
     const { values, skipped } = exportValues(bundle, secrets, includeSecrets, project.root);
     const report = serializeDotenvReport(values);
     const header = `# envplane export --env ${environment.name} --service ${instance.service}${
@@ -145,7 +145,7 @@ function skippedText(ref: SecretRef): string {
   const at = ref.location;
   if (at.kind === 'layer')
     return `${ref.name} lives in ${at.file}:${at.line} (a config file), so there is no secret file to point at; not exported (use --include-secrets, or move it to the secret store with \`envplane migrate\`)`;
-  return `${ref.name} is not a local file (${at.kind === 'external' ? `external secret ${at.name}` : at.path}); not exported`;
+  return `${ref.name} is not a local file (${at.kind === 'external' ? `external secret ${at.name}` : at.kind === 'store' ? at.ref : at.path}); not exported`;
 }
 
 /** Every reason not to write `target`, checked before anything is written. */

@@ -165,7 +165,9 @@ function fromEnvironment(project: Project, name: string): Locate {
         ? location.path
         : location.kind === 'layer'
           ? `${location.file}:${location.line}`
-          : location.name;
+          : location.kind === 'store'
+            ? location.ref
+            : location.name;
     return { root: project.root, location, shown };
   };
 }

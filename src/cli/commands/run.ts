@@ -11,7 +11,7 @@ import { runChild, SignalRelay } from '../../io/child.ts';
 import { createSecretsDir, removeOrphans, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
-import { readSecretValue } from '../../stores/read.ts';
+import { isStoreCredential, readStoreValues } from '../../stores/index.ts';
 import { dirArg, envArg, instanceArgs } from '../_args.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
@@ -67,7 +67,7 @@ export default defineCommand({
     // First among exit listeners: on the crash path (process.exit) the secrets go before any cache write.
     process.prependOnceListener('exit', removeDir);
     try {
-      const values = readBundleSecrets(context, bundle, 'envplane run');
+      const values = await readBundleSecrets(context, bundle, 'envplane run');
       if (mode === 'env') {
         refuseSharedNames(bundle, values);
         refuseNul(values);
@@ -105,7 +105,7 @@ export default defineCommand({
             '(visible to every child process and in crash dumps); the default --secrets=files is safer\n',
         );
 
-      const env = baseEnv(args.pristine === true, base);
+      const env = baseEnv(args.pristine === true, base, declaredNames(bundle));
       for (const c of bundle.config) if (c.value !== undefined) env[c.key] = c.value;
       if (mode === 'env') for (const { ref, value } of values) env[secretEnvName(ref.name)] = value;
       else if (values.length > 0) {
@@ -153,9 +153,10 @@ function childCommand(rawArgs: string[]): [string, ...string[]] {
 
 /**
  * Inherit (then the bundle overrides), or start pristine. Inherited variables that point into another run's
- * secrets directory are dropped, so a nested `envplane run` does not pass the outer instance's secrets along.
+ * secrets directory are dropped, so a nested `envplane run` does not pass the outer instance's secrets along; so are
+ * the credentials of every store (an age identity, a Vault token) unless the instance declares the variable.
  */
-function baseEnv(pristine: boolean, secretsBaseDir: string): Record<string, string> {
+function baseEnv(pristine: boolean, secretsBaseDir: string, declared: ReadonlySet<string>): Record<string, string> {
   if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
   const env: Record<string, string> = {};
   const outerDir = process.env[SECRETS_DIR_VAR];
@@ -163,9 +164,15 @@ function baseEnv(pristine: boolean, secretsBaseDir: string): Record<string, stri
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined || name === SECRETS_DIR_VAR) continue;
     if (value.startsWith(base) || (outerDir && value.startsWith(outerDir))) continue;
+    if (isStoreCredential(name) && !declared.has(name)) continue;
     env[name] = value;
   }
   return env;
+}
+
+/** The variables an instance declares: its config keys, and its secrets' names as --secrets=env delivers them. */
+function declaredNames(bundle: Bundle): Set<string> {
+  return new Set([...bundle.config.map((c) => c.key), ...bundle.secrets.map((s) => s.name)]);
 }
 
 /** With --secrets=env, a secret named like a config key (case aside) would silently replace it. */
@@ -216,15 +223,21 @@ export interface SecretValue {
  * Reads every secret value of the bundle. A required secret without a value stops the command before anything
  * runs, with every missing name and where to put it; optional ones without a value are simply not delivered.
  */
-export function readBundleSecrets(context: InstanceContext, bundle: Bundle, commandLine: string): SecretValue[] {
+export async function readBundleSecrets(
+  context: InstanceContext,
+  bundle: Bundle,
+  commandLine: string,
+): Promise<SecretValue[]> {
   const { project, environment } = context;
   const found: SecretValue[] = [];
   const missing: SecretRef[] = [];
-  for (const ref of bundle.secrets) {
-    const value = readSecretValue(project.root, ref.location, project.layers);
+  const scope = { root: project.root, manifest: project.manifest, environment };
+  const read = await readStoreValues(scope, bundle.secrets, project.layers);
+  bundle.secrets.forEach((ref, i) => {
+    const value = read[i];
     if (value !== undefined && value !== '') found.push({ ref, value });
     else if (ref.required) missing.push(ref);
-  }
+  });
   if (missing.length === 0) return found;
   const first = missing[0]!.location;
   const where = missing.map((ref) => `${ref.name} (${placeOf(ref)})`).join(', ');
@@ -245,6 +258,7 @@ function placeOf(ref: SecretRef): string {
   const location = ref.location;
   if (location.kind === 'file') return location.path;
   if (location.kind === 'external') return `external secret ${location.name}`;
+  if (location.kind === 'store') return location.ref;
   return `${location.file}:${location.line}`;
 }
 
