@@ -38,8 +38,11 @@ export interface Store {
    * Called once per instance (or once per command for the whole environment), never once per secret.
    */
   read(scope: StoreScope, entries: readonly StoreEntry[]): Promise<(string | undefined)[]>;
-  /** Writes a new value (setup's generation, rotate). Absent for a store envplane cannot write into. */
-  write?(scope: StoreScope, entry: StoreEntry, value: string): Promise<void>;
+  /**
+   * Writes new values (setup's generation, rotate) as one step: a store with an index of its values (the age lock)
+   * updates it once. Absent for a store envplane cannot write into. Called under the project lock.
+   */
+  write?(scope: StoreScope, writes: readonly { entry: StoreEntry; value: string }[]): Promise<void>;
   /** For check: whether each entry exists, without reading values where the store can tell without. */
   facts(scope: StoreScope, entries: readonly StoreEntry[]): Promise<StoreFacts[]>;
 }

@@ -9,12 +9,14 @@ const store: Store = {
   async read(scope, entries) {
     return entries.map((e) => readSecretValue(scope.root, e.location));
   },
-  async write(scope, entry, value) {
+  async write(scope, writes) {
     const store = scope.environment.secrets;
-    if (store.kind !== 'files' || entry.location.kind !== 'file')
-      throw new Error('files store: asked to write outside a files store');
     const { writeSecretFile } = await import('../files.ts');
-    writeSecretFile(scope.root, store.dir, entry.location.path, value);
+    for (const { entry, value } of writes) {
+      if (store.kind !== 'files' || entry.location.kind !== 'file')
+        throw new Error('files store: asked to write outside a files store');
+      writeSecretFile(scope.root, store.dir, entry.location.path, value);
+    }
   },
   async facts(scope, entries) {
     return entries.map((e) => ({ exists: readSecretValue(scope.root, e.location) !== undefined }));
