@@ -141,6 +141,10 @@ export class VaultFake {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  setToken(token: string, policy: PolicyRule[] | 'root'): void {
+    this.tokens.set(token, policy);
+  }
+
   /** Tests read what is stored without going through HTTP (the third opinion beside envplane and hvac). */
   stored(
     mount: string,
