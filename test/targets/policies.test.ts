@@ -25,19 +25,16 @@ import { REPO } from '../_helpers.ts';
 function parseHcl(text: string): PolicyRule[] {
   const body = text.replace(/#.*$/gm, '').trim();
   const rules: PolicyRule[] = [];
-  const block = /path\s+"((?:[^"\\]|\\.)*)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/gy;
-  let rest = body;
-  let m: RegExpExecArray | null;
-  block.lastIndex = 0;
-  let consumed = 0;
-  while ((m = block.exec(body)) !== null) {
+  const block = /\s*path\s+"((?:[^"\\]|\\.)*)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}\s*/y;
+  let at = 0;
+  for (;;) {
+    block.lastIndex = at;
+    const m = block.exec(body);
+    if (m === null) break;
     rules.push({ path: JSON.parse(`"${m[1]}"`), capabilities: JSON.parse(`[${m[2]}]`) as Capability[] });
-    consumed = block.lastIndex;
-    while (/\s/.test(body[consumed] ?? '')) consumed++;
-    block.lastIndex = consumed;
+    at = block.lastIndex;
   }
-  rest = body.slice(consumed);
-  assert.equal(rest.trim(), '', `unparsed HCL: ${rest.slice(0, 80)}`);
+  assert.equal(body.slice(at), '', `unparsed HCL: ${body.slice(at, at + 80)}`);
   return rules;
 }
 
