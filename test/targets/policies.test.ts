@@ -15,7 +15,7 @@ import { listInstances } from '../../src/resolve/instances.ts';
 import { DEFAULT_REMOTE_PATH, DEFAULT_REMOTE_TENANT_PATH, fillRemotePath } from '../../src/resolve/remote.ts';
 import { VaultClient, VaultError } from '../../src/stores/_vault-client.ts';
 import { type RemoteGrant, remoteGrants } from '../../src/targets/_grants.ts';
-import { renderIamPolicy, secretArnPattern } from '../../src/targets/iam-policy.ts';
+import { renderIamPolicy } from '../../src/targets/iam-policy.ts';
 import { renderVaultPolicy } from '../../src/targets/vault-policy.ts';
 import { mulberry32 } from '../_random.ts';
 import { allowed, type Capability, type PolicyRule, VaultFake } from '../stores/_vault-fake.ts';
