@@ -68,6 +68,23 @@ const lazyRequires = {
   },
 };
 
+/**
+ * Dependencies that load a built-in lazily (`await import("node:http")`, as the AWS SDK does) would put an `import()`
+ * into a bundle, which the compile cache cannot run (see the check below): in node_modules, such an import of a
+ * built-in becomes a `require` of it, which is what CommonJS does anyway.
+ */
+const builtinImports = {
+  name: 'builtin-imports',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.(c|m)?js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const pattern = /\bimport\((["'])(node:[\w/]+)\1\)/g;
+      if (!pattern.test(source)) return undefined;
+      return { contents: source.replace(pattern, 'Promise.resolve(require($1$2$1))'), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   outdir: 'dist',
   bundle: true,
@@ -106,7 +123,7 @@ const cli = await build({
   },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [lazyRequires],
+  plugins: [lazyRequires, builtinImports],
   // `import.meta.url` has no CommonJS twin; the bundle's own file URL is what source code means by it.
   define: { __ENVPLANE_BUILD__: JSON.stringify(buildId()) },
   // The `#!` line of cli.cjs comes from main.ts; the other bundles are only ever required. No `import.meta` in the

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { AwsError, AwsSecrets, STAGING_LABEL } from '../../src/stores/_aws-sm.ts';
+import { AwsError, AwsSecrets, STAGING_LABEL } from '../../src/stores/kinds/_aws-sm.ts';
 import { type Moto, startMoto } from './_moto.ts';
 
 const CANARY = 'cAnArY-aws-7d1e0b3a';

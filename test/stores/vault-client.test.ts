@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { mapLimit, VaultClient, VaultError, vaultSettingsFromEnv } from '../../src/stores/_vault-client.ts';
+import { mapLimit, VaultClient, VaultError, vaultSettingsFromEnv } from '../../src/stores/kinds/_vault-client.ts';
 import { tempDir } from '../_helpers.ts';
 import { VaultFake } from './_vault-fake.ts';
 

@@ -13,7 +13,7 @@ import { loadProject } from '../../src/project/load.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { listInstances } from '../../src/resolve/instances.ts';
 import { DEFAULT_REMOTE_PATH, DEFAULT_REMOTE_TENANT_PATH, fillRemotePath } from '../../src/resolve/remote.ts';
-import { VaultClient, VaultError } from '../../src/stores/_vault-client.ts';
+import { VaultClient, VaultError } from '../../src/stores/kinds/_vault-client.ts';
 import { type RemoteGrant, remoteGrants } from '../../src/targets/_grants.ts';
 import { renderIamPolicy } from '../../src/targets/iam-policy.ts';
 import { renderVaultPolicy } from '../../src/targets/vault-policy.ts';

@@ -1,6 +1,6 @@
 /**
  * AWS Secrets Manager through the official SDK (`@aws-sdk/client-secrets-manager`). This file is imported lazily
- * (`await import('./_aws-sm.ts')`): the SDK costs ~55 ms to load and never sits on the files store's path.
+ * (through a dynamic import in the store's entry): the SDK costs ~55 ms to load and never sits on the files store's path.
  *
  * Credentials and region come from the SDK's default provider chain only (AWS_PROFILE, the environment, SSO, web
  * identity, instance roles); `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL` point it elsewhere (the tests'
@@ -23,7 +23,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { EnvplaneError } from '../errors.ts';
+import { EnvplaneError } from '../../errors.ts';
 
 export const STAGING_LABEL = 'ENVPLANE_STAGED';
 

@@ -17,7 +17,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { EnvplaneError } from '../errors.ts';
+import { EnvplaneError } from '../../errors.ts';
 
 export interface VaultSettings {
   /** `https://vault.example.com:8200`; no path, query or credentials. */
