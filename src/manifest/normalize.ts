@@ -6,8 +6,9 @@ import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from './_suggest.ts';
 import { positionOf } from './_yaml.ts';
 import { parseGenerate } from './generate.ts';
+import { fillRemotePath } from './remote-path.ts';
 import type { WrittenKey, WrittenManifest } from './schema.ts';
-import type { Environment, Key, Manifest, Position, SecretStore, Service } from './types.ts';
+import type { Environment, Key, Manifest, Position, RemoteSecretStore, SecretStore, Service } from './types.ts';
 
 /** Environment-variable names every consumer accepts (Compose, Kubernetes envFrom, ECS, shells). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -145,6 +146,8 @@ function normalizeEnvironments(written: WrittenManifest, fail: Fail): Environmen
         pattern: e.secrets.pattern,
         tenantPattern: e.secrets.tenantPattern,
       };
+    } else if (e.secrets.store === 'vault' || e.secrets.store === 'aws') {
+      secrets = remoteStore(e.secrets, written.project, name, [...at, 'secrets'], fail);
     } else {
       secrets = {
         kind: 'external',
@@ -157,6 +160,51 @@ function normalizeEnvironments(written: WrittenManifest, fail: Fail): Environmen
     environments.push({ name, aliases: e.aliases, config: e.config, secrets });
   }
   return environments;
+}
+
+/** A secret manager's templates with `{project}` and `{env}` filled; `{name}` (and `{tenant}`) stay for each secret. */
+function remoteStore(
+  w: Extract<WrittenManifest['environments'][string]['secrets'], { store: 'vault' | 'aws' }>,
+  project: string,
+  env: string,
+  at: string[],
+  fail: Fail,
+): RemoteSecretStore {
+  const [pathField, tenantField] = w.store === 'vault' ? ['path', 'tenantPath'] : ['name', 'tenantName'];
+  const [path, tenantPath] = w.store === 'vault' ? [w.path, w.tenantPath] : [w.name, w.tenantName];
+  const check = (template: string, field: string, perTenant: boolean) => {
+    if (!template.includes('{name}'))
+      fail([...at, field], `the ${field} template has no {name}`, 'each secret needs its own entry: add {name}');
+    if (perTenant && !template.includes('{tenant}'))
+      fail([...at, field], `the ${field} template has no {tenant}`, 'each tenant needs its own entry: add {tenant}');
+    if (template.includes('{service}'))
+      fail(
+        [...at, field],
+        `{service} is not supported in the ${field} template`,
+        'one entry per secret, shared by the instances that read it (docs/stores/vault.md says why)',
+      );
+    try {
+      fillRemotePath(template, { project, env, name: 'x', ...(perTenant ? { tenant: 'x' } : {}) }, `${field} template`);
+    } catch (err) {
+      fail([...at, field], (err as Error).message, 'segments may hold letters, digits and _ . @ = - only');
+    }
+    return template.replaceAll('{project}', project).replaceAll('{env}', env);
+  };
+  const filled = { path: check(path, pathField, false), tenantPath: check(tenantPath, tenantField, true) };
+  if (w.store === 'vault')
+    return {
+      kind: 'vault',
+      mount: trimSlash(w.mount),
+      ...filled,
+      ...(w.address !== undefined ? { address: w.address } : {}),
+      ...(w.namespace !== undefined ? { namespace: w.namespace } : {}),
+    };
+  return {
+    kind: 'aws',
+    ...filled,
+    ...(w.region !== undefined ? { region: w.region } : {}),
+    ...(w.kmsKeyId !== undefined ? { kmsKeyId: w.kmsKeyId } : {}),
+  };
 }
 
 function normalizeKey(name: string, written: WrittenKey, fail: Fail): Key {

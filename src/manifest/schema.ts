@@ -47,6 +47,32 @@ export const SecretStoreSchema = doc(
         ),
       ),
     }),
+    v.strictObject({
+      store: doc(
+        v.literal('vault'),
+        'HashiCorp Vault, KV version 2: one entry `{value}` per secret (docs/stores/vault.md)',
+      ),
+      address: v.optional(doc(name, 'The Vault address (default: VAULT_ADDR)')),
+      mount: v.optional(doc(name, 'The KV v2 mount'), 'secret'),
+      path: v.optional(doc(name, 'Entry path below the mount; `{project}` `{env}` `{name}`'), '{project}/{env}/{name}'),
+      tenantPath: v.optional(
+        doc(name, 'Entry path of a per-tenant secret; `{project}` `{env}` `{tenant}` `{name}`'),
+        '{project}/{env}/{tenant}/{name}',
+      ),
+      namespace: v.optional(doc(name, 'Vault Enterprise/HCP namespace (VAULT_NAMESPACE overrides)')),
+    }),
+    v.strictObject({
+      store: doc(v.literal('aws'), 'AWS Secrets Manager: one secret per secret (docs/stores/aws.md)'),
+      region: v.optional(doc(name, 'AWS region (default: the SDK’s, e.g. AWS_REGION)')),
+      name: v.optional(doc(name, 'Secret name; `{project}` `{env}` `{name}`'), '{project}/{env}/{name}'),
+      tenantName: v.optional(
+        doc(name, 'Secret name of a per-tenant secret; `{project}` `{env}` `{tenant}` `{name}`'),
+        '{project}/{env}/{tenant}/{name}',
+      ),
+      kmsKeyId: v.optional(
+        doc(name, 'KMS key for new secrets (id, alias or ARN); `render iam-policy` grants kms:Decrypt on it'),
+      ),
+    }),
   ]),
   'Where this environment’s secret values live (default: `{ store: files, dir: secrets }`)',
 );

@@ -25,6 +25,7 @@ export interface GenerateRule {
 
 /** Where an environment's secret values live. */
 export type SecretStore =
+  | RemoteSecretStore
   | {
       kind: 'files';
       /** Directory relative to the project root (default `secrets`). */
@@ -44,6 +45,27 @@ export type SecretStore =
       tenantPattern: string;
       /** `render ecs`'s valueFrom template, when the manifest sets one (`--arn-template` overrides it). */
       arn?: string;
+    };
+
+/** A remote secret manager (docs/stores/): `{project}` and `{env}` are filled in the templates already. */
+export type RemoteSecretStore =
+  | {
+      kind: 'vault';
+      address?: string;
+      mount: string;
+      /** Entry path below the mount; `{name}` left to fill. */
+      path: string;
+      /** Entry path of a per-tenant secret; `{tenant}` and `{name}` left to fill. */
+      tenantPath: string;
+      namespace?: string;
+    }
+  | {
+      kind: 'aws';
+      region?: string;
+      /** Secret name; `{name}` left to fill. */
+      path: string;
+      tenantPath: string;
+      kmsKeyId?: string;
     };
 
 export interface Environment {

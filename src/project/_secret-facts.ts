@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
 import { walkFiles } from '../io/walk.ts';
 import type { Environment } from '../manifest/types.ts';
-import { storeLocation } from '../resolve/secrets.ts';
+import { isRemoteLocation, storeLocation } from '../resolve/secrets.ts';
 import type { Bundle, SecretLocation } from '../resolve/types.ts';
 import { locationId } from '../rules/_common.ts';
 import { estimatedBits, isPlaceholder } from '../rules/_value-shape.ts';
@@ -36,7 +36,9 @@ export function secretFacts(project: Project, bundles: Bundle[], now: Date): Rec
     const read =
       ref.location.kind === 'file'
         ? readStoreFile(root, ref.location.path)
-        : { value: readSecretValue(root, ref.location, project.layers) };
+        : isRemoteLocation(ref.location)
+          ? {}
+          : { value: readSecretValue(root, ref.location, project.layers) };
     const stat = read.stat;
     const fact = describeSecret(project, ref.location, ref.name, read, templates, sharedTemplate(project, ref));
     const age =

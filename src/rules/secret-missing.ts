@@ -1,4 +1,5 @@
 /** The seed's "Secret Not Found": a required secret whose file is missing or empty for an instance that needs it. */
+import { isRemoteLocation } from '../resolve/secrets.ts';
 import { groupBy, listText, locationId, locationText, secretProblemLocation } from './_common.ts';
 import type { SecretLocation } from '../resolve/types.ts';
 import type { Finding, Rule } from './types.ts';
@@ -24,7 +25,7 @@ export const secretMissing: Rule = {
         ...b.build.map((s) => ({ name: s.id, location: s.location, required: s.required, build: true })),
       ];
       for (const ref of refs) {
-        if (!ref.required || ref.location.kind === 'external') continue;
+        if (!ref.required || ref.location.kind === 'external' || isRemoteLocation(ref.location)) continue;
         const fact = secrets[locationId(ref.location)];
         if (fact && fact.length > 0) continue;
         missing.push({

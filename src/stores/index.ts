@@ -5,14 +5,18 @@
  */
 import type { Environment } from '../manifest/types.ts';
 import type { SecretLocation } from '../resolve/types.ts';
+import { awsStore } from './kinds/aws.ts';
 import { externalStore } from './kinds/external.ts';
 import { filesStore } from './kinds/files.ts';
+import { vaultStore } from './kinds/vault.ts';
 import type { LayerEntries } from './read.ts';
 import type { StoreEntry, StoreInfo, StoreKind, StoreLocation, StoreScope } from './types.ts';
 
 export const STORES = {
   files: filesStore,
   external: externalStore,
+  vault: vaultStore,
+  aws: awsStore,
 } satisfies Record<StoreKind, StoreInfo>;
 
 /** The store of an environment's secrets. */

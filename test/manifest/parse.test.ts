@@ -110,10 +110,10 @@ describe('manifest: located errors with hints', () => {
 
   it('a wrong store', () =>
     fails(
-      minimal.replace('config: [config/common.env]', 'config: [a.env]\n    secrets: { store: vault }'),
+      minimal.replace('config: [config/common.env]', 'config: [a.env]\n    secrets: { store: consul }'),
       6,
       16,
-      /secrets\.store must be one of files, external/,
+      /secrets\.store must be one of files, external, vault, aws/,
     ));
 
   it('a weak generation rule', () => fails(minimal.replace('hex:16', 'hex:8'), 8, 33, /64 bits/, /base64:32/));

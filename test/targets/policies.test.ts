@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadProject } from '../../src/project/load.ts';
 import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { listInstances } from '../../src/resolve/instances.ts';
-import { DEFAULT_REMOTE_PATH, DEFAULT_REMOTE_TENANT_PATH, fillRemotePath } from '../../src/resolve/remote.ts';
+import { DEFAULT_REMOTE_PATH, DEFAULT_REMOTE_TENANT_PATH, fillRemotePath } from '../../src/manifest/remote-path.ts';
 import { VaultClient, VaultError } from '../../src/stores/kinds/_vault-client.ts';
 import { type RemoteGrant, remoteGrants } from '../../src/targets/_grants.ts';
 import { renderIamPolicy } from '../../src/targets/iam-policy.ts';

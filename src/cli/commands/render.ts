@@ -21,7 +21,7 @@ import { findEnvironment, listInstances, selectInstances } from '../../resolve/i
 import { allLayers } from '../../resolve/layers.ts';
 import { storeLocation } from '../../resolve/secrets.ts';
 import type { Bundle } from '../../resolve/types.ts';
-import { readSecretValue } from '../../stores/read.ts';
+import { describeLocation, readStoreValues } from '../../stores/index.ts';
 import { secretSource } from '../../targets/_compose.ts';
 import { DEFAULT_ARN_TEMPLATE } from '../../targets/_arn.ts';
 import { renderBuildkit } from '../../targets/buildkit.ts';
@@ -43,7 +43,7 @@ export default defineCommand({
     description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab',
   },
   args,
-  run({ args: given }) {
+  async run({ args: given }) {
     const a = given as Args;
     const target = pickTarget(a.target, a.provider);
     const envName = required(a.env, 'env', 'name an environment, e.g. --env production');
@@ -54,7 +54,12 @@ export default defineCommand({
     );
     const toStdout = a.output === '-' || (a.output === undefined && TO_STDOUT.has(target));
     const path = a.output && a.output !== '-' ? projectPath(project.root, outputFile(a.output)) : undefined;
-    const rendering = renderTarget(target, a, project, environment, bundles, path);
+    // Values are read only for the one target that carries them, at the moment it needs them.
+    const values =
+      target === 'k8s' && !a['external-secrets']
+        ? await k8sValues(project, environment, bundles)
+        : new Map<string, string>();
+    const rendering = renderTarget(target, a, project, environment, bundles, path, values);
     for (const warning of rendering.warnings) process.stderr.write(`${styleErr.yellow('warning')}: ${warning}\n`);
     if (toStdout) return printOut(rendering, a);
     const results = emitFiles(rendering.files, {
@@ -123,6 +128,7 @@ function renderTarget(
   environment: Environment,
   bundles: Bundle[],
   path: string | undefined,
+  values: Map<string, string>,
 ): Rendering {
   const manifest = project.manifest;
   const base = { manifest, environment, bundles, ...(path ? { path } : {}) };
@@ -151,7 +157,7 @@ function renderTarget(
         ...base,
         image,
         command,
-        values: a['external-secrets'] ? new Map() : k8sValues(project, environment, bundles),
+        values,
         ...(a.namespace ? { namespace: a.namespace } : {}),
         ...(a['external-secrets'] ? { externalSecrets: externalStore(a, manifest.project) } : {}),
       });
@@ -205,8 +211,8 @@ function externalStore(a: Args, project: string) {
   } as const;
 }
 
-/** Secret values for Kubernetes Secrets: read from the files store (or a layer still holding them). */
-function k8sValues(project: Project, environment: Environment, bundles: Bundle[]): Map<string, string> {
+/** Secret values for Kubernetes Secrets: read from the environment's store (or a layer still holding them). */
+async function k8sValues(project: Project, environment: Environment, bundles: Bundle[]): Promise<Map<string, string>> {
   if (environment.secrets.kind === 'external')
     throw new EnvplaneError(
       'usage',
@@ -217,12 +223,15 @@ function k8sValues(project: Project, environment: Environment, bundles: Bundle[]
     );
   const values = new Map<string, string>();
   const missing: string[] = [];
-  for (const bundle of bundles)
-    for (const ref of bundle.secrets) {
-      const value = readSecretValue(project.root, ref.location, project.layers);
-      if (value !== undefined) values.set(secretSource(ref), value);
-      else if (ref.required) missing.push(ref.location.kind === 'file' ? ref.location.path : secretSource(ref));
-    }
+  const scope = { root: project.root, manifest: project.manifest, environment };
+  const refs = bundles.flatMap((b) => b.secrets);
+  const read = await readStoreValues(scope, refs, project.layers);
+  refs.forEach((ref, i) => {
+    const value = read[i];
+    if (value !== undefined) values.set(secretSource(ref), value);
+    else if (ref.required)
+      missing.push(ref.location.kind === 'file' ? ref.location.path : describeLocation(ref.location));
+  });
   if (missing.length > 0)
     throw new EnvplaneError('input', `missing required secret values: ${[...new Set(missing)].join(', ')}`, {
       hint: 'run `envplane setup` to create them, or use --external-secrets',
