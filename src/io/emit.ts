@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { maskSecretText, unifiedDiff } from '../targets/_diff.ts';
+import { IAM_SIDS } from '../targets/iam-policy.ts';
 import { GENERATED_MARK, type RenderedFile } from '../targets/types.ts';
 import { removeStaleTemps, writeFileAtomic } from './atomic.ts';
 import { readTextIfExists } from './read.ts';
@@ -87,7 +88,16 @@ function generatedByEnvplane(text: string): boolean {
   if (text.split('\n', 5).some((line) => line.includes(GENERATED_MARK))) return true;
   try {
     const json = JSON.parse(text) as unknown;
-    return typeof json === 'object' && json !== null && Object.keys(json).join() === 'containerDefinitions';
+    if (typeof json !== 'object' || json === null) return false;
+    if (Object.keys(json).join() === 'containerDefinitions') return true;
+    // An IAM policy of `render iam-policy`: only envplane's statement ids (IAM documents carry no comments).
+    const doc = json as { Version?: unknown; Statement?: unknown };
+    return (
+      Object.keys(json).join() === 'Version,Statement' &&
+      Array.isArray(doc.Statement) &&
+      doc.Statement.length > 0 &&
+      doc.Statement.every((st: { Sid?: unknown }) => typeof st.Sid === 'string' && IAM_SIDS.has(st.Sid))
+    );
   } catch {
     return false;
   }

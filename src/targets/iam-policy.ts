@@ -8,8 +8,11 @@
  * on that key only, and only through Secrets Manager in the region (`kms:ViaService`). Pure.
  */
 import { EnvplaneError } from '../errors.ts';
-import type { RemoteGrant } from './_grants.ts';
+import type { RemoteGrant } from './grants.ts';
 import type { Rendering } from './types.ts';
+
+/** The statement ids envplane writes: how a rendered policy is recognised again (JSON has no comments). */
+export const IAM_SIDS: ReadonlySet<string> = new Set(['ReadOwnSecrets', 'BatchReadNeedsPerSecretGrant', 'DecryptOwnSecrets']);
 
 export interface IamPolicyOptions {
   environment: string;

@@ -5,7 +5,7 @@
  * metadata, no writes. Any capability under the mount also answers the CLI's mount preflight
  * (`sys/internal/ui/mounts/<mount>`), so it needs no rule of its own. Pure.
  */
-import type { RemoteGrant } from './_grants.ts';
+import type { RemoteGrant } from './grants.ts';
 import { generatedHeader, type Rendering } from './types.ts';
 
 export interface VaultPolicyOptions {

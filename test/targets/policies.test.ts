@@ -7,6 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadProject } from '../../src/project/load.ts';
@@ -14,12 +15,12 @@ import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { listInstances } from '../../src/resolve/instances.ts';
 import { DEFAULT_REMOTE_PATH, DEFAULT_REMOTE_TENANT_PATH, fillRemotePath } from '../../src/manifest/remote-path.ts';
 import { VaultClient, VaultError } from '../../src/stores/kinds/_vault-client.ts';
-import { type RemoteGrant, remoteGrants } from '../../src/targets/_grants.ts';
+import { type RemoteGrant, remoteGrants } from '../../src/targets/grants.ts';
 import { renderIamPolicy } from '../../src/targets/iam-policy.ts';
 import { renderVaultPolicy } from '../../src/targets/vault-policy.ts';
 import { mulberry32 } from '../_random.ts';
 import { allowed, type Capability, type PolicyRule, VaultFake } from '../stores/_vault-fake.ts';
-import { REPO } from '../_helpers.ts';
+import { REPO, runCli, tempDir } from '../_helpers.ts';
 
 /** The HCL envplane renders, read back as rules (path blocks with a capabilities list; nothing else is accepted). */
 function parseHcl(text: string): PolicyRule[] {
@@ -255,5 +256,103 @@ describe('remote paths refuse names that could widen a policy', () => {
       () => fillRemotePath('{project}/{tenant}/{name}', { project: 'p', env: 'e', name: 'K' }),
       /uses \{tenant\}/,
     );
+  });
+});
+
+describe('render vault-policy and render iam-policy', () => {
+  const manifest = (store: string) =>
+    [
+      'project: shop',
+      'environments:',
+      '  production:',
+      `    secrets: ${store}`,
+      'tenants: [acme, wex]',
+      'keys:',
+      '  DB_PASSWORD: { plane: secret }',
+      '  API_TOKEN: { plane: secret, perTenant: true }',
+      'services:',
+      '  api: { uses: [DB_PASSWORD] }',
+      '  worker: { perTenant: true, uses: [DB_PASSWORD, API_TOKEN] }',
+      '',
+    ].join('\n');
+
+  test('vault-policy prints one instance, writes every instance, and --check sees the manifest change', () => {
+    const dir = tempDir('envplane-policy-');
+    writeFileSync(join(dir, 'envplane.yaml'), manifest('{ store: vault, mount: kv }'));
+    const one = runCli(['render', 'vault-policy', '--env', 'production', '--service', 'worker', '--tenant', 'wex'], {
+      cwd: dir,
+    });
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(
+      parseHcl(one.stdout).map((r) => r.path),
+      ['kv/data/shop/production/DB_PASSWORD', 'kv/data/shop/production/wex/API_TOKEN'],
+    );
+    const all = runCli(['render', 'vault-policy', '--env', 'production', '-o', 'policies'], { cwd: dir });
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'policies', 'production')).sort(), [
+      'api.hcl',
+      'worker-acme.hcl',
+      'worker-wex.hcl',
+    ]);
+    assert.equal(
+      runCli(['render', 'vault-policy', '--env', 'production', '-o', 'policies', '--check'], { cwd: dir }).code,
+      0,
+    );
+    // The api starts reading the tenant-free API key too: its policy drifted from the manifest.
+    writeFileSync(
+      join(dir, 'envplane.yaml'),
+      manifest('{ store: vault, mount: kv }')
+        .replace('api: { uses: [DB_PASSWORD] }', 'api: { uses: [DB_PASSWORD, EXTRA] }')
+        .replace('keys:\n', 'keys:\n  EXTRA: { plane: secret }\n'),
+    );
+    const drift = runCli(['render', 'vault-policy', '--env', 'production', '-o', 'policies', '--check'], { cwd: dir });
+    assert.equal(drift.code, 1, drift.stderr + drift.stdout);
+    assert.match(drift.stdout + drift.stderr, /api\.hcl/);
+  });
+
+  test('iam-policy needs the account, writes JSON it recognises as its own on the next run, and refuses a Vault store', () => {
+    const dir = tempDir('envplane-policy-');
+    writeFileSync(
+      join(dir, 'envplane.yaml'),
+      manifest('{ store: aws, region: eu-west-1, kmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab }'),
+    );
+    const none = runCli(['render', 'iam-policy', '--env', 'production'], { cwd: dir });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--account/);
+    for (let i = 0; i < 2; i++) {
+      const r = runCli(['render', 'iam-policy', '--env', 'production', '--account', '123456789012', '-o', 'iam'], {
+        cwd: dir,
+      });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const doc = JSON.parse(readFileSync(join(dir, 'iam', 'production', 'worker-acme.json'), 'utf8')) as {
+      Statement: Statement[];
+    };
+    assert.equal(
+      iamAllows(
+        doc,
+        'secretsmanager:GetSecretValue',
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/production/acme/API_TOKEN-Ab12Cd',
+      ),
+      true,
+    );
+    assert.equal(
+      iamAllows(
+        doc,
+        'secretsmanager:GetSecretValue',
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/production/wex/API_TOKEN-Ab12Cd',
+      ),
+      false,
+    );
+    assert.equal(
+      iamAllows(doc, 'kms:Decrypt', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', {
+        'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com',
+      }),
+      true,
+    );
+    writeFileSync(join(dir, 'envplane.yaml'), manifest('{ store: vault }'));
+    const wrong = runCli(['render', 'iam-policy', '--env', 'production', '--account', '123456789012'], { cwd: dir });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /vault store, not AWS Secrets Manager/);
   });
 });

@@ -6,15 +6,15 @@ import { DEFAULT_ARN_TEMPLATE } from '../../targets/_arn.ts';
 import { DEFAULT_CONTEXT, DEFAULT_IMAGE } from '../../targets/compose.ts';
 import { dirArg, envArg, jsonArg } from '../_args.ts';
 
-export const TARGETS = ['compose', 'swarm', 'k8s', 'ecs', 'buildkit', 'ci'] as const;
+export const TARGETS = ['compose', 'swarm', 'k8s', 'ecs', 'buildkit', 'ci', 'vault-policy', 'iam-policy'] as const;
 export type Target = (typeof TARGETS)[number];
 /**
  * Targets that can render part of a project. Compose, Swarm and CI files describe the whole project: an override
  * or stack file with one service would leave the others to whatever the base file hands them.
  */
-export const PER_SERVICE: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit']);
+export const PER_SERVICE: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit', 'vault-policy', 'iam-policy']);
 /** Targets whose output is read by a person or piped on: stdout unless -o names a file. */
-export const TO_STDOUT: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit']);
+export const TO_STDOUT: ReadonlySet<Target> = new Set(['k8s', 'ecs', 'buildkit', 'vault-policy', 'iam-policy']);
 
 export const args = {
   target: { type: 'positional', description: `What to render: ${TARGETS.join(', ')}`, required: false },
@@ -98,8 +98,17 @@ export const args = {
     description: `ecs: valueFrom template; {region} {account} {prefix} {name} {tenant} {secret} (default: the external store's arn: in envplane.yaml, else ${DEFAULT_ARN_TEMPLATE})`,
     valueHint: 'template',
   },
-  region: { type: 'string', description: 'ecs: AWS region for {region} (default: none)', valueHint: 'region' },
-  account: { type: 'string', description: 'ecs: AWS account id for {account} (default: none)', valueHint: 'id' },
+  region: {
+    type: 'string',
+    description:
+      "ecs: AWS region for {region}; iam-policy: the region (default: none; iam-policy: the aws store's region:)",
+    valueHint: 'region',
+  },
+  account: {
+    type: 'string',
+    description: 'ecs: AWS account id for {account}; iam-policy: the account of the ARNs (default: none)',
+    valueHint: 'id',
+  },
   ...jsonArg,
   ...dirArg,
 } as const;

@@ -30,7 +30,10 @@ import { renderGitlab } from '../../targets/ci-gitlab.ts';
 import { DEFAULT_CONTEXT, DEFAULT_IMAGE, renderCompose } from '../../targets/compose.ts';
 import { type EcsOptions, renderEcs } from '../../targets/ecs.ts';
 import { renderK8s } from '../../targets/k8s.ts';
+import { remoteGrants } from '../../targets/grants.ts';
+import { renderIamPolicy } from '../../targets/iam-policy.ts';
 import { renderSwarm } from '../../targets/swarm.ts';
+import { renderVaultPolicy } from '../../targets/vault-policy.ts';
 import type { Rendering } from '../../targets/types.ts';
 import { required, requiredArgument } from '../_context.ts';
 import { style, styleErr } from '../_style.ts';
@@ -163,6 +166,9 @@ function renderTarget(
       });
     case 'ecs':
       return renderEcsFrom(project, environment, a, base);
+    case 'vault-policy':
+    case 'iam-policy':
+      return renderPolicy(target, project, environment, bundles, a, path);
     case 'buildkit':
       return renderBuildkit({ ...base, image, context, command });
     case 'ci': {
@@ -209,6 +215,60 @@ function externalStore(a: Args, project: string) {
     storeKind: kind,
     refreshInterval: checkDuration(a['refresh-interval'] ?? '1h'),
   } as const;
+}
+
+/**
+ * One least-privilege policy per instance for the environment's secret manager (docs/stores/). `-o <folder>` writes
+ * `<folder>/<env>/<instance>.hcl|json`; `--check` compares them with what the manifest gives now.
+ */
+function renderPolicy(
+  target: 'vault-policy' | 'iam-policy',
+  project: Project,
+  environment: Environment,
+  bundles: Bundle[],
+  a: Args,
+  path: string | undefined,
+): Rendering {
+  const store = environment.secrets;
+  const want = target === 'vault-policy' ? 'vault' : 'aws';
+  if (store.kind !== want)
+    throw new EnvplaneError(
+      'usage',
+      `${environment.name} keeps its secrets in a ${store.kind} store, not ${want === 'vault' ? 'Vault' : 'AWS Secrets Manager'}`,
+      {
+        hint: `render ${target} needs an environment with \`secrets: { store: ${want} }\``,
+      },
+    );
+  const grants = remoteGrants(bundles, (name, tenant) => {
+    const key = project.manifest.keys[name];
+    const location = key ? storeLocation(environment, key, key.perTenant ? tenant : undefined) : undefined;
+    if (location?.kind !== 'store') throw new Error(`renderPolicy: ${name} has no ${want} location`);
+    return location.ref;
+  });
+  const dir = path ?? undefined;
+  if (store.kind === 'vault')
+    return renderVaultPolicy({
+      environment: environment.name,
+      mount: store.mount,
+      ...(store.namespace !== undefined ? { namespace: store.namespace } : {}),
+      grants,
+      ...(dir ? { dir } : {}),
+    });
+  if (store.kind !== 'aws') throw new Error('renderPolicy: unreachable');
+  const region = a.region ?? store.region;
+  if (!region)
+    throw new EnvplaneError('usage', 'render iam-policy needs the region', {
+      hint: 'pass --region, or set region: in the aws store',
+    });
+  const account = required(a.account, 'account', 'the ARNs name the 12-digit account id: --account 123456789012');
+  return renderIamPolicy({
+    environment: environment.name,
+    region,
+    account,
+    ...(store.kmsKeyId !== undefined ? { kmsKeyId: store.kmsKeyId } : {}),
+    grants,
+    ...(dir ? { dir } : {}),
+  });
 }
 
 /** Secret values for Kubernetes Secrets: read from the environment's store (or a layer still holding them). */
