@@ -18,6 +18,7 @@ const suites: Suite[] = [
   { name: 'run', run: async () => (await import('./run-cli.ts')).benchRun() },
   { name: 'check', run: async () => (await import('./check.ts')).benchCheck() },
   { name: 'scan', run: async () => (await import('./scan.ts')).benchScan() },
+  { name: 'stores', run: async () => (await import('./stores.ts')).benchStores() },
 ];
 
 /** The parse bench reports raw samples; turn them into a row with throughput. */
