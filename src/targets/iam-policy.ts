@@ -12,7 +12,11 @@ import type { RemoteGrant } from './grants.ts';
 import type { Rendering } from './types.ts';
 
 /** The statement ids envplane writes: how a rendered policy is recognised again (JSON has no comments). */
-export const IAM_SIDS: ReadonlySet<string> = new Set(['ReadOwnSecrets', 'BatchReadNeedsPerSecretGrant', 'DecryptOwnSecrets']);
+export const IAM_SIDS: ReadonlySet<string> = new Set([
+  'ReadOwnSecrets',
+  'BatchReadNeedsPerSecretGrant',
+  'DecryptOwnSecrets',
+]);
 
 export interface IamPolicyOptions {
   environment: string;
