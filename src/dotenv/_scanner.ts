@@ -34,8 +34,14 @@ export type EntrySink = (key: string, value: string, line: number, column: numbe
  * (no inherited setter exists to hijack it), and it costs one build, where a Map plus `Object.fromEntries` cost two
  * (together more than the whole scan on a 10 MB file).
  */
-export function scan(text: string, env: VarLookup, file: string, sink?: EntrySink): Record<string, string> {
-  const s = new Scanner(text, env, file, sink);
+export function scan(
+  text: string,
+  env: VarLookup,
+  file: string,
+  sink?: EntrySink,
+  earlier?: VarLookup,
+): Record<string, string> {
+  const s = new Scanner(text, env, file, sink, earlier);
   while (s.skipToStatement()) s.statement();
   return s.vars;
 }
@@ -52,7 +58,10 @@ class Scanner {
   private readonly spaceHash: NextIndex;
   private readonly dollar: NextIndex;
   private readonly backslash: NextIndex;
-  /** Interpolation sees the lookup environment first, then the keys already read (compose-go's order). */
+  /**
+   * Interpolation sees the lookup environment first, then the keys already read: this file's, then the earlier
+   * files' (compose-go's order: one map holds the earlier files' values and is overwritten by this file's lines).
+   */
   private readonly lookupVar: VarLookup;
 
   constructor(
@@ -60,6 +69,7 @@ class Scanner {
     private readonly env: VarLookup,
     private readonly file: string,
     private readonly sink: EntrySink | undefined,
+    earlier: VarLookup | undefined,
   ) {
     this.n = text.length;
     this.base = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -70,7 +80,9 @@ class Scanner {
     this.backslash = new NextIndex(text, '\\');
     this.lookupVar = (name) => {
       const v = env(name);
-      return v !== undefined ? v : this.vars[name];
+      if (v !== undefined) return v;
+      const own = this.vars[name];
+      return own !== undefined || earlier === undefined ? own : earlier(name);
     };
   }
 

@@ -13,9 +13,41 @@ import type { DotenvEntry, Lookup, ParseOptions } from './types.ts';
  */
 export function parseDotenvEntries(text: string, options: ParseOptions = {}): DotenvEntry[] {
   const entries: DotenvEntry[] = [];
-  scan(text, toVarLookup(options.lookup), options.file ?? '<input>', (key, value, line, column) => {
-    entries.push({ key, value, line, column });
-  });
+  const earlier = options.earlier === undefined ? undefined : toVarLookup(options.earlier);
+  const file = options.file ?? '<input>';
+  if (!options.trackLookups) {
+    scan(
+      text,
+      toVarLookup(options.lookup),
+      file,
+      (key, value, line, column) => {
+        entries.push({ key, value, line, column });
+      },
+      earlier,
+    );
+    return entries;
+  }
+  // The scanner consults the lookup for a value and only then reports the assignment: what was supplied between two
+  // reports belongs to the second.
+  const lookup = toVarLookup(options.lookup);
+  let supplied: string[] = [];
+  const tracked: VarLookup = (name) => {
+    const v = lookup(name);
+    if (v !== undefined && !supplied.includes(name)) supplied.push(name);
+    return v;
+  };
+  scan(
+    text,
+    tracked,
+    file,
+    (key, value, line, column) => {
+      entries.push(
+        supplied.length > 0 ? { key, value, line, column, fromLookup: supplied } : { key, value, line, column },
+      );
+      supplied = [];
+    },
+    earlier,
+  );
   return entries;
 }
 

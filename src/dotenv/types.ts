@@ -6,6 +6,11 @@ export interface DotenvEntry {
   line: number;
   /** 1-based column of the key, in UTF-16 code units (as editors and LSP count them). */
   column: number;
+  /**
+   * With `ParseOptions.trackLookups`: the variables whose value the lookup environment (the caller's shell, for
+   * Compose) supplied to this value, by interpolation or as a bare `KEY` line. Absent when none did.
+   */
+  fromLookup?: string[];
 }
 
 /**
@@ -20,4 +25,11 @@ export interface ParseOptions {
   lookup?: Lookup;
   /** Named in error locations; `<input>` when absent. */
   file?: string;
+  /**
+   * Values already set before this file (the earlier `env_file`s of a Compose service): interpolation consults them
+   * after the lookup environment and the keys read earlier in this file. A bare `KEY` line never reads them.
+   */
+  earlier?: Lookup;
+  /** Record on each entry which variables the lookup environment supplied (`DotenvEntry.fromLookup`). */
+  trackLookups?: boolean;
 }

@@ -5,12 +5,11 @@
 import type { DotenvEntry } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
 import type { Environment, Key, Manifest } from '../manifest/types.ts';
-import { layersFor } from './layers.ts';
+import { entriesInStack, type LayerSet, layersFor } from './layers.ts';
 import { secretTarget, storeLocation } from './secrets.ts';
 import type { Bundle, ConfigValue, Instance, SecretLocation } from './types.ts';
 
-/** Parsed layer files by path; a path that is absent was not found on disk. */
-export type LayerSet = Readonly<Record<string, readonly DotenvEntry[] | undefined>>;
+export type { LayerSet } from './layers.ts';
 
 export function resolveBundle(
   manifest: Manifest,
@@ -62,13 +61,15 @@ interface Setting {
   file: string;
   line: number;
   value: string;
+  /** Variables of the caller's environment the value was interpolated with. */
+  shell?: string[];
 }
 
 /** Every assignment of a wanted key across the layers, in precedence order (duplicates inside a file included). */
 function collectSettings(layers: LayerSet, paths: string[], wanted: Set<string>): Map<string, Setting[]> {
   const settings = new Map<string, Setting[]>();
-  for (const file of paths) {
-    const entries = layers[file];
+  for (const [index, file] of paths.entries()) {
+    const entries = entriesInStack(layers, paths, index);
     if (!entries) continue;
     // Look up the keys the service wants instead of scanning the file: a shared layer read by every instance would
     // otherwise make resolving all instances quadratic in the number of services.
@@ -78,7 +79,13 @@ function collectSettings(layers: LayerSet, paths: string[], wanted: Set<string>)
       if (!found) continue;
       const list = settings.get(key) ?? [];
       settings.set(key, list);
-      for (const entry of found) list.push({ file, line: entry.line, value: entry.value });
+      for (const entry of found)
+        list.push({
+          file,
+          line: entry.line,
+          value: entry.value,
+          ...(entry.fromLookup ? { shell: entry.fromLookup } : {}),
+        });
     }
   }
   return settings;
@@ -115,8 +122,13 @@ function configValue(manifest: Manifest, key: Key, found: Setting[]): ConfigValu
       key: key.name,
       plane,
       value: winner.value,
-      source: { kind: 'layer', file: winner.file, line: winner.line },
-      shadowed: found.slice(0, -1),
+      source: {
+        kind: 'layer',
+        file: winner.file,
+        line: winner.line,
+        ...(winner.shell ? { shell: winner.shell } : {}),
+      },
+      shadowed: found.slice(0, -1).map(({ file, line, value }) => ({ file, line, value })),
     };
   }
   if (key.default !== undefined) {

@@ -4,7 +4,7 @@
  */
 import type { Environment, Manifest, Plane } from '../manifest/types.ts';
 import { resolveBundle, type LayerSet } from './bundle.ts';
-import { layersFor } from './layers.ts';
+import { entriesInStack, layersFor } from './layers.ts';
 import type { Instance, Provenance, SecretRef } from './types.ts';
 
 export interface ExplainSetting {
@@ -13,6 +13,8 @@ export interface ExplainSetting {
   /** Absent for secrets: a value that should be secret is never copied into an explanation. */
   value?: string;
   wins: boolean;
+  /** Variables of the caller's environment (`process.env`) the value was interpolated with, or inherited from. */
+  shell?: string[];
 }
 
 export interface Explanation {
@@ -45,10 +47,16 @@ export function explainKey(
   const stack = layersFor(manifest, environment, instance).map((l) => l.path);
   const isSecret = key?.plane === 'secret' || key?.plane === 'build';
   const settings: ExplainSetting[] = [];
-  for (const file of stack)
-    for (const entry of layers[file] ?? [])
+  for (const [index, file] of stack.entries())
+    for (const entry of entriesInStack(layers, stack, index) ?? [])
       if (entry.key === keyName)
-        settings.push({ file, line: entry.line, wins: false, ...(isSecret ? {} : { value: entry.value }) });
+        settings.push({
+          file,
+          line: entry.line,
+          wins: false,
+          ...(isSecret ? {} : { value: entry.value }),
+          ...(entry.fromLookup ? { shell: entry.fromLookup } : {}),
+        });
   const elsewhere = Object.entries(layers)
     .filter(([file]) => !stack.includes(file))
     .flatMap(([file, entries]) =>

@@ -1,6 +1,37 @@
 /** Which layer files an instance reads in an environment, lowest precedence first. */
+import type { DotenvEntry } from '../dotenv/types.ts';
 import type { Environment, Manifest } from '../manifest/types.ts';
 import type { Instance } from './types.ts';
+
+/**
+ * Where a layer's parse depends on the layers before it. Compose interpolates a later `env_file` with the values of
+ * the earlier ones (see `src/project/_layers.ts`), so `config/dev.env` read after `config/common.env` can differ from
+ * the same file read after `config/prod.env`. A `LayerSet` holds each file's parse by path (its parse in the first
+ * stack that reads it) and, under this symbol, the parses that differ in another stack, by `stackKey`.
+ */
+export const STACKED: unique symbol = Symbol('envplane.stacked-layers');
+
+/** Parsed layer files by path; a path that is absent was not found on disk. */
+export type LayerSet = Readonly<Record<string, readonly DotenvEntry[] | undefined>> & {
+  readonly [STACKED]?: ReadonlyMap<string, readonly DotenvEntry[]>;
+};
+
+/** The identity of "`path` read after `before`" (the files before it in one stack, in order). */
+export function stackKey(path: string, before: readonly string[]): string {
+  return JSON.stringify([...before, path]);
+}
+
+/** The entries of `stack[index]` as that stack reads it. */
+export function entriesInStack(
+  layers: LayerSet,
+  stack: readonly string[],
+  index: number,
+): readonly DotenvEntry[] | undefined {
+  const path = stack[index]!;
+  const entries = layers[path];
+  if (entries === undefined || index === 0) return entries;
+  return layers[STACKED]?.get(stackKey(path, stack.slice(0, index))) ?? entries;
+}
 
 export interface LayerRef {
   /** Path relative to the project root, placeholders substituted. */

@@ -19,7 +19,8 @@ export interface Instance {
 
 /** Where a config value came from. */
 export type Provenance =
-  | { kind: 'layer'; file: string; line: number }
+  /** `shell`: the variables of the caller's environment (`process.env`) the value was interpolated with. */
+  | { kind: 'layer'; file: string; line: number; shell?: string[] }
   | { kind: 'default'; file: string; position?: Position }
   | { kind: 'unset' };
 

@@ -34,7 +34,8 @@ function explainText(x: Explanation): string {
   const lines = [head, `${style.dim('layers, lowest precedence first:')} ${x.layers.join(' → ') || '(none)'}`, ''];
   for (const s of x.settings) {
     const value = s.value === undefined ? '******' : JSON.stringify(s.value);
-    lines.push(`  ${s.wins ? style.green('wins ') : style.dim('lost ')} ${s.file}:${s.line}  ${value}`);
+    const shell = s.shell ? style.yellow(`  (from your shell: ${s.shell.map((n) => `$${n}`).join(', ')})`) : '';
+    lines.push(`  ${s.wins ? style.green('wins ') : style.dim('lost ')} ${s.file}:${s.line}  ${value}${shell}`);
   }
   if (x.settings.length === 0) lines.push(style.dim('  no layer of this instance sets it'));
   lines.push('');
@@ -54,9 +55,14 @@ function verdict(x: Explanation): string {
       return `${style.yellow('not delivered')}: service "${x.instance.service}" does not declare ${x.key}${x.plane ? '' : ' (and the manifest does not know it)'}, so it never receives it, whatever the layers say. Add it to \`services.${x.instance.service}.uses\` if it needs it.`;
     case 'layer': {
       const s = x.settings[x.settings.length - 1]!;
-      return x.settings.length > 1
-        ? `${s.file}:${s.line} wins: it is the last of ${x.settings.length} assignments (later layers, and later lines, override earlier ones).`
-        : `${s.file}:${s.line} sets it; nothing overrides it.`;
+      const shell = s.shell
+        ? ` The value takes ${s.shell.map((n) => `$${n}`).join(', ')} from your shell (the caller's environment wins over the layers when Compose interpolates), so it differs from one shell to the next.`
+        : '';
+      return (
+        (x.settings.length > 1
+          ? `${s.file}:${s.line} wins: it is the last of ${x.settings.length} assignments (later layers, and later lines, override earlier ones).`
+          : `${s.file}:${s.line} sets it; nothing overrides it.`) + shell
+      );
     }
     case 'default':
       return 'no layer sets it, so the default from the manifest applies.';

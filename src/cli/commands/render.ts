@@ -63,6 +63,7 @@ export default defineCommand({
         ? await k8sValues(project, environment, bundles)
         : new Map<string, string>();
     const rendering = renderTarget(target, a, project, environment, bundles, path, values);
+    if (CARRIES_CONFIG.has(target)) rendering.warnings.push(...shellWarnings(bundles));
     for (const warning of rendering.warnings) process.stderr.write(`${styleErr.yellow('warning')}: ${warning}\n`);
     if (toStdout) return printOut(rendering, a);
     const results = emitFiles(rendering.files, {
@@ -74,6 +75,30 @@ export default defineCommand({
     return report(results, rendering, a);
   },
 });
+
+/** The targets whose files hold config values (the others name secrets only). */
+const CARRIES_CONFIG: ReadonlySet<Target> = new Set(['compose', 'swarm', 'k8s', 'ecs']);
+
+/**
+ * A value a layer interpolates from the caller's environment (`${NAME}` that the shell sets, or a bare `NAME` line)
+ * makes the rendered file depend on who renders it: the same checkout renders differently on another machine.
+ */
+function shellWarnings(bundles: Bundle[]): string[] {
+  const seen = new Map<string, { names: string[]; instances: string[] }>();
+  for (const b of bundles)
+    for (const c of b.config) {
+      if (c.source.kind !== 'layer' || !c.source.shell) continue;
+      const id = `${c.key}\u0000${c.source.file}:${c.source.line}`;
+      const entry = seen.get(id) ?? { names: c.source.shell, instances: [] };
+      entry.instances.push(b.instance.id);
+      seen.set(id, entry);
+    }
+  return [...seen.entries()].map(([id, { names, instances }]) => {
+    const [key, at] = id.split('\u0000');
+    const vars = names.map((n) => `$${n}`).join(', ');
+    return `${key} (${at}, for ${instances.join(', ')}) takes ${vars} from your shell: the rendered file depends on who renders it; set ${names.length > 1 ? 'them' : 'it'} in a layer, or unset ${names.length > 1 ? 'them' : 'it'} before rendering`;
+  });
+}
 
 const TEMPLATE_PLACEHOLDERS = ['{project}', '{service}', '{tenant}', '{instance}', '{env}'];
 
