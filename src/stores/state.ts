@@ -18,6 +18,11 @@ export interface RotationRecord {
   rotatedAt: string;
   /** What wrote it. */
   by: 'setup' | 'rotate' | 'rollback';
+  /**
+   * The value `rotate` kept as `<file>.previous`: when it was written. A rollback puts that value back, and its age
+   * with it: the age belongs to the value, not to the moment it was put back.
+   */
+  previous?: { rotatedAt: string; by: RotationRecord['by'] | 'unknown' };
 }
 
 export interface RotationState {
@@ -63,6 +68,16 @@ export function secretAgeDays(
 ): number | undefined {
   const record = state.secrets[rotationKey(environment, secret, tenant)];
   return record === undefined ? undefined : (now.getTime() - Date.parse(record.rotatedAt)) / 86_400_000;
+}
+
+/** The record of one secret, if envplane wrote it. */
+export function rotationRecord(
+  state: RotationState,
+  environment: string,
+  secret: string,
+  tenant?: string,
+): RotationRecord | undefined {
+  return state.secrets[rotationKey(environment, secret, tenant)];
 }
 
 /** Adds records (read-modify-write: call under the project lock). */

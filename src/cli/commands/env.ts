@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, Provenance, SecretLocation } from '../../resolve/types.ts';
@@ -15,12 +17,26 @@ export default defineCommand({
   async run({ args }) {
     const { project, environment, instance } = await loadInstanceCached(args);
     const bundle = resolveBundle(project.manifest, project.layers, environment, instance);
-    writeStdout(args.json ? `${JSON.stringify(bundleJson(bundle), null, 2)}\n` : bundleText(bundle));
+    const present = (location: SecretLocation) => isPresent(project.root, location);
+    writeStdout(args.json ? `${JSON.stringify(bundleJson(bundle, present), null, 2)}\n` : bundleText(bundle, present));
   },
 });
 
+/**
+ * Whether a secret's value is there, told without reading it: a files-store file that exists and is not empty (a
+ * layer line always is); undefined for an external secret, which envplane cannot see.
+ */
+type Presence = (location: SecretLocation) => boolean | undefined;
+
+function isPresent(root: string, location: SecretLocation): boolean | undefined {
+  if (location.kind === 'external') return undefined;
+  if (location.kind === 'layer') return true;
+  const st = lstatSync(join(root, location.path), { throwIfNoEntry: false });
+  return st !== undefined && st.isFile() && st.size > 0;
+}
+
 /** The documented JSON shape of `envplane env --json` (README: "env --json"). */
-export function bundleJson(bundle: Bundle) {
+export function bundleJson(bundle: Bundle, present?: Presence) {
   return {
     environment: bundle.environment,
     instance: { id: bundle.instance.id, service: bundle.instance.service, tenant: bundle.instance.tenant ?? null },
@@ -43,8 +59,14 @@ export function bundleJson(bundle: Bundle) {
       env: s.fileEnv,
       from: locationJson(s.location),
       required: s.required,
+      ...(present ? { present: present(s.location) ?? null } : {}),
     })),
-    build: bundle.build.map((b) => ({ id: b.id, from: locationJson(b.location), required: b.required })),
+    build: bundle.build.map((b) => ({
+      id: b.id,
+      from: locationJson(b.location),
+      required: b.required,
+      ...(present ? { present: present(b.location) ?? null } : {}),
+    })),
   };
 }
 
@@ -67,7 +89,7 @@ function locationJson(location: SecretLocation) {
   }
 }
 
-function bundleText(bundle: Bundle): string {
+function bundleText(bundle: Bundle, present: Presence): string {
   const lines = [
     `${style.bold(bundle.instance.id)} in ${style.bold(bundle.environment)}`,
     `${style.dim('layers:')} ${bundle.layers.join(', ') || '(none)'}`,
@@ -86,11 +108,22 @@ function bundleText(bundle: Bundle): string {
   if (bundle.secrets.length > 0)
     lines.push('', style.bold('secrets') + style.dim(' (values hidden; files at run time)'));
   for (const s of bundle.secrets) {
-    lines.push(`  ${s.name}  ******  ${s.fileEnv}=${s.target}  ${style.dim(`from ${locationText(s.location)}`)}`);
+    const value = presenceText(present(s.location), s.required);
+    lines.push(`  ${s.name}  ${value}  ${s.fileEnv}=${s.target}  ${style.dim(`from ${locationText(s.location)}`)}`);
   }
   if (bundle.build.length > 0) lines.push('', style.bold('build secrets') + style.dim(' (BuildKit, build time only)'));
-  for (const b of bundle.build) lines.push(`  ${b.id}  ${style.dim(`from ${locationText(b.location)}`)}`);
+  for (const b of bundle.build)
+    lines.push(
+      `  ${b.id}  ${presenceText(present(b.location), b.required)}  ${style.dim(`from ${locationText(b.location)}`)}`,
+    );
   return `${lines.join('\n')}\n`;
+}
+
+/** `******` for a value that is there (hidden), never for one that is not. */
+function presenceText(present: boolean | undefined, required: boolean): string {
+  if (present === undefined) return style.dim('(external)');
+  if (present) return '******';
+  return required ? style.red('(missing)') : style.dim('(absent, optional: not delivered)');
 }
 
 function locationText(location: SecretLocation): string {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { appendAudit } from '../../audit/log.ts';
 import { EnvplaneError } from '../../errors.ts';
@@ -8,7 +9,7 @@ import { findEnvironment } from '../../resolve/instances.ts';
 import { PREVIOUS_SUFFIX } from '../../stores/files.ts';
 import { generateValue } from '../../stores/generate.ts';
 import { rollbackFile, rotateFile } from '../../stores/rotate.ts';
-import { recordRotations } from '../../stores/state.ts';
+import { readRotationState, type RotationRecord, recordRotations, rotationRecord } from '../../stores/state.ts';
 import { rotationTarget } from '../../stores/target.ts';
 import { valueFromBytes } from '../../stores/value.ts';
 import { dirArg, jsonArg } from '../_args.ts';
@@ -62,6 +63,12 @@ export default defineCommand({
     const action = args.rollback ? 'rollback' : 'rotate';
     if (!args['dry-run'])
       withLock(project.root, () => {
+        const now = new Date().toISOString();
+        const before = rotationRecord(readRotationState(project.root), environment.name, key.name, tenant);
+        // The age belongs to the value: rotate remembers when the value it keeps as .previous was written, and a
+        // rollback puts that time back with the value.
+        const kept = args.rollback ? undefined : valueWrittenAt(project.root, file.path, before);
+        const restored = args.rollback ? (before?.previous ?? previousWrittenAt(project.root, file.path)) : undefined;
         if (args.rollback) rollbackFile(project.root, file);
         else rotateFile(project.root, file, value ?? generateValue(key.generate!));
         recordRotations(project.root, [
@@ -69,8 +76,9 @@ export default defineCommand({
             environment: environment.name,
             secret: key.name,
             ...(tenant !== undefined ? { tenant } : {}),
-            rotatedAt: new Date().toISOString(),
-            by: action,
+            rotatedAt: restored?.rotatedAt ?? now,
+            by: restored ? (restored.by === 'unknown' ? 'rollback' : restored.by) : action,
+            ...(kept ? { previous: kept } : {}),
           },
         ]);
         appendAudit(project.root, { command: 'rotate', action, environment: environment.name, secrets: [shown] });
@@ -128,4 +136,24 @@ function readValueFromStdin(): string {
     });
   }
   return valueFromBytes(bytes, '<stdin>');
+}
+
+/**
+ * When the value about to become `.previous` was written: its record, else (a file written by hand) its
+ * modification time, as `check` would age it. Undefined when there is no value.
+ */
+function valueWrittenAt(root: string, path: string, record: RotationRecord | undefined): RotationRecord['previous'] {
+  const st = lstatSync(join(root, path), { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size === 0) return undefined;
+  if (record) return { rotatedAt: record.rotatedAt, by: record.by };
+  return { rotatedAt: st.mtime.toISOString(), by: 'unknown' };
+}
+
+/**
+ * A `.previous` kept before rotate remembered its time (or whose record is gone): the value is at least as old as
+ * the file that holds it, so its modification time is the youngest age it can have, never "now".
+ */
+function previousWrittenAt(root: string, path: string): RotationRecord['previous'] {
+  const st = lstatSync(join(root, path + PREVIOUS_SUFFIX), { throwIfNoEntry: false });
+  return st?.isFile() ? { rotatedAt: st.mtime.toISOString(), by: 'unknown' } : undefined;
 }

@@ -59,6 +59,7 @@ export default defineCommand({
       context.environment,
       context.instance,
     );
+    refuseUnsetRequired(context, bundle);
     // Signals are trapped before the first value is read, and released only once the directory is gone: a SIGQUIT
     // left to its default would dump a core holding the values, a SIGUSR1 would open the inspector on them.
     const relay = new SignalRelay();
@@ -139,6 +140,26 @@ export default defineCommand({
     }
   },
 });
+
+/**
+ * A `required: true` config key that no layer and no default sets stops the run before anything starts, as a
+ * missing required secret does (and as `check`'s required-key-unset reports it): the child would start without a
+ * value it cannot work without.
+ */
+function refuseUnsetRequired(context: InstanceContext, bundle: Bundle): void {
+  const { manifest } = context.project;
+  const unset = bundle.config.filter((c) => (c.value ?? '') === '' && manifest.keys[c.key]?.required === true);
+  if (unset.length === 0) return;
+  const names = unset.map((c) => c.key);
+  const layers = bundle.layers.length > 0 ? bundle.layers.join(', ') : 'a layer file';
+  throw new EnvplaneError(
+    'input',
+    `${bundle.instance.id} in ${bundle.environment}: required config key(s) without a value: ${names.join(', ')}`,
+    {
+      hint: `set ${names.length > 1 ? 'them' : 'it'} in ${layers}, or give ${names.length > 1 ? 'them' : 'it'} a \`default:\` in ${manifest.file}`,
+    },
+  );
+}
 
 /** Everything after `--`: the child's argv, never parsed or joined into a shell line. */
 function childCommand(rawArgs: string[]): [string, ...string[]] {
