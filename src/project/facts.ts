@@ -24,24 +24,27 @@ export interface FactOptions {
 }
 
 export function gatherFacts(options: FactOptions = {}): { root: string; input: CheckInput } {
-  const project = loadProject({
-    ...(options.dir ? { dir: options.dir } : {}),
-    ...(options.environment ? { environment: options.environment } : {}),
-    requireLayers: false,
-  });
+  // Every environment's layers, even with --env: secret-reused compares the selected environment with the others.
+  const project = loadProject({ ...(options.dir ? { dir: options.dir } : {}), requireLayers: false });
   const { manifest, root } = project;
   const environments = options.environment ? [findEnvironment(manifest, options.environment)] : manifest.environments;
   const instances = listInstances(manifest).filter(
     (i) => options.service === undefined || i.service === findService(manifest, options.service).name,
   );
   const bundles = environments.flatMap((e) => instances.map((i) => resolveBundle(manifest, project.layers, e, i)));
+  // The same instances in the environments out of scope, for the rules that compare values across environments.
+  const others = manifest.environments
+    .filter((e) => !environments.includes(e))
+    .flatMap((e) => instances.map((i) => resolveBundle(manifest, project.layers, e, i)));
+  const bundleFacts = bundles.map(bundleFact);
   const input: CheckInput = {
     manifest,
     environments,
     instances,
-    bundles: bundles.map(bundleFact),
+    bundles: bundleFacts,
+    peers: others.length === 0 ? bundleFacts : [...bundleFacts, ...others.map(bundleFact)],
     layers: layerFacts(project),
-    secrets: secretFacts(project, bundles, options.now ?? new Date()),
+    secrets: secretFacts(project, [...bundles, ...others], options.now ?? new Date()),
     secretDirs: secretDirs(root, environments, bundles),
     templates: templates(root, environments),
     dockerfiles: dockerfiles(root),

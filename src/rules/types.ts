@@ -133,6 +133,11 @@ export interface CheckInput {
   environments: Environment[];
   instances: Instance[];
   bundles: BundleFact[];
+  /**
+   * The in-scope instances in every environment (`bundles` first, then the environments `--env` left out): what the
+   * rules that compare values across environments need. Only those rules read it; `secrets` covers them all.
+   */
+  peers: BundleFact[];
   layers: LayerFacts;
   /** By `locationId`. */
   secrets: Readonly<Record<string, SecretFact>>;

@@ -59,10 +59,13 @@ describe('push --to swarm', () => {
   it('--dry-run prints the plan (names only) and runs nothing', () => {
     const { dir, values } = fourPlanes();
     const docker = fakeDocker();
-    const r = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--dry-run'], {
-      cwd: dir,
-      env: docker.env,
-    });
+    const r = runCli(
+      ['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values', '--dry-run'],
+      {
+        cwd: dir,
+        env: docker.env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /create Reactrine_postgres_password {2}← secrets\/postgres_password\.txt/);
     assert.match(r.stdout, /create Reactrine_aws_secret_access_key/);
@@ -70,10 +73,13 @@ describe('push --to swarm', () => {
     assert.deepEqual(docker.calls(), []);
     for (const v of values.values()) assert.ok(!r.stdout.includes(v) && !r.stderr.includes(v));
     const json = JSON.parse(
-      runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--dry-run', '--json'], {
-        cwd: dir,
-        env: docker.env,
-      }).stdout,
+      runCli(
+        ['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values', '--dry-run', '--json'],
+        {
+          cwd: dir,
+          env: docker.env,
+        },
+      ).stdout,
     );
     assert.equal(json.secrets.length, 5);
     assert.equal(json.secrets[0].action, 'create');
@@ -82,10 +88,13 @@ describe('push --to swarm', () => {
   it('creates each secret with its value on stdin, never on argv, and audits the names', () => {
     const { dir, values } = fourPlanes();
     const docker = fakeDocker(['Reactrine_secret_key']);
-    const r = runCli(['push', '--to', 'swarm', '--env', 'production', '--from', 'development'], {
-      cwd: dir,
-      env: docker.env,
-    });
+    const r = runCli(
+      ['push', '--to', 'swarm', '--env', 'production', '--from', 'development', '--allow-shared-values'],
+      {
+        cwd: dir,
+        env: docker.env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const calls = docker.calls();
     const creates = calls.filter((c) => c.argv[1] === 'create');
@@ -110,8 +119,10 @@ describe('push --to swarm', () => {
 
     const again = fakeDocker(['Reactrine_secret_key']);
     assert.equal(
-      runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--replace'], { cwd: dir, env: again.env })
-        .code,
+      runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values', '--replace'], {
+        cwd: dir,
+        env: again.env,
+      }).code,
       0,
     );
     const argvs = again.calls().map((c) => c.argv.slice(0, 2).join(' ') + ' ' + c.argv.at(-1));
@@ -127,10 +138,13 @@ describe('push --to swarm', () => {
     );
     writeFileSync(join(dir, 'envplane.yaml'), manifest);
     const docker = fakeDocker();
-    const r = runCli(['push', '--to', 'swarm', '--env', 'production', '--from', 'development'], {
-      cwd: dir,
-      env: docker.env,
-    });
+    const r = runCli(
+      ['push', '--to', 'swarm', '--env', 'production', '--from', 'development', '--allow-shared-values'],
+      {
+        cwd: dir,
+        env: docker.env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const byName = new Map(
       docker
@@ -150,7 +164,7 @@ describe('push --to swarm', () => {
     writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), 'first-line-of-a-key\nsecond-line-of-a-key\n');
     values.set('multi', 'first-line-of-a-key\nsecond-line-of-a-key');
     const docker = fakeDocker();
-    const r = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev'], {
+    const r = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values'], {
       cwd: dir,
       env: { ...docker.env, DOCKER_ECHO_STDIN: '1' },
     });
@@ -169,11 +183,17 @@ describe('push --to swarm', () => {
     const { dir } = fourPlanes();
     const docker = fakeDocker();
     writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), 'x'.repeat(512_000));
-    const big = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev'], { cwd: dir, env: docker.env });
+    const big = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values'], {
+      cwd: dir,
+      env: docker.env,
+    });
     assert.equal(big.code, 2);
     assert.match(big.stderr, /Reactrine_openai_api_key is 512000 bytes; Swarm accepts 1 to 511999/);
     writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), '\n');
-    const empty = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev'], { cwd: dir, env: docker.env });
+    const empty = runCli(['push', '--to', 'swarm', '--env', 'prod', '--from', 'dev', '--allow-shared-values'], {
+      cwd: dir,
+      env: docker.env,
+    });
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /missing values for required secrets: Reactrine_openai_api_key/);
 
@@ -196,7 +216,10 @@ describe('push --to swarm', () => {
     );
     assert.equal(runCli(['push', '--to', 'swarm', '--env', 'prod'], { cwd: dir, env: docker.env }).code, 2);
     assert.equal(
-      runCli(['push', '--to', 'k8s', '--env', 'prod', '--from', 'dev'], { cwd: dir, env: docker.env }).code,
+      runCli(['push', '--to', 'k8s', '--env', 'prod', '--from', 'dev', '--allow-shared-values'], {
+        cwd: dir,
+        env: docker.env,
+      }).code,
       2,
     );
     assert.ok(!existsSync(join(dir, '.envplane', 'audit.log')));

@@ -18,7 +18,7 @@ import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { required } from '../_context.ts';
 import { appendAudit } from '../../audit/log.ts';
-import { style } from '../_style.ts';
+import { style, styleErr } from '../_style.ts';
 
 const args = {
   to: { type: 'string', description: 'Where to create the secrets: swarm (required)', valueHint: 'swarm' },
@@ -32,6 +32,11 @@ const args = {
     type: 'string',
     description: 'Read values from <dir>/<name>.txt and <dir>/<tenant>/<name>.txt (default: none)',
     valueHint: 'dir',
+  },
+  'allow-shared-values': {
+    type: 'boolean',
+    description:
+      'With --from <another env>: copy that environment’s values anyway, warning about each shared secret (default: false: refused)',
   },
   'dry-run': { type: 'boolean', description: 'Print the plan (names only) and run nothing (default: false)' },
   replace: {
@@ -68,6 +73,16 @@ export default defineCommand({
       );
     const project = loadProject(a.dir ? { dir: a.dir } : {});
     const environment = findEnvironment(project.manifest, envName);
+    const source = a.from === undefined ? undefined : findEnvironment(project.manifest, a.from);
+    const shared = source !== undefined && source.name !== environment.name;
+    if (shared && !a['allow-shared-values'])
+      throw new EnvplaneError(
+        'usage',
+        `--from ${a.from} would copy ${source.name}'s secret values into ${environment.name}: the same secrets in two environments`,
+        {
+          hint: `give ${environment.name} its own values: put them in a folder laid out like a files store and use --from-dir <dir>; or pass --allow-shared-values to copy ${source.name}'s values anyway`,
+        },
+      );
     const bundles = listInstances(project.manifest).map((i) =>
       resolveBundle(project.manifest, project.layers, environment, i),
     );
@@ -93,6 +108,13 @@ export default defineCommand({
         hint: 'create them first (envplane setup), or read them from elsewhere with --from / --from-dir',
       });
 
+    // Warned by name, before anything runs, so that the copy is a decision and not an accident.
+    if (shared)
+      for (const step of steps)
+        if (step.value !== undefined)
+          process.stderr.write(
+            `${styleErr.yellow('warning')}: ${environment.name}'s ${step.tenant === undefined ? step.key : `${step.key}@${step.tenant}`} (${step.name}) gets ${source.name}'s value (${step.from}): the two environments share it until one is rotated\n`,
+          );
     if (a['dry-run']) return printPlan(steps, environment, a.json === true);
     const done: { name: string; action: 'created' | 'replaced' | 'kept' | 'skipped' }[] = [];
     for (const step of steps) {
