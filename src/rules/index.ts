@@ -12,6 +12,7 @@ import { exampleOrphan } from './example-orphan.ts';
 import { isolationTenant } from './isolation-tenant.ts';
 import { isolationUndeclared } from './isolation-undeclared.ts';
 import { layerMissing } from './layer-missing.ts';
+import { productionFilesStore } from './production-files-store.ts';
 import { publicServiceSecret } from './public-service-secret.ts';
 import { requiredKeyUnset } from './required-key-unset.ts';
 import { secretDirMode } from './secret-dir-mode.ts';
@@ -49,6 +50,7 @@ export const RULES: readonly Rule[] = [
   secretDirMode,
   secretInBackup,
   secretTooOld,
+  productionFilesStore,
   exampleMissing,
   exampleOrphan,
   dockerfileSecret,
