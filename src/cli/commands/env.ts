@@ -24,15 +24,16 @@ export default defineCommand({
 
 /**
  * Whether a secret's value is there, told without reading it: a files-store file that exists and is not empty (a
- * layer line always is); undefined for an external secret, which envplane cannot see.
+ * layer line always is); undefined for an external secret, which envplane cannot see, and for a managed store's
+ * (age, vault, …), which `env` does not open.
  */
 type Presence = (location: SecretLocation) => boolean | undefined;
 
 function isPresent(root: string, location: SecretLocation): boolean | undefined {
-  if (location.kind === 'external') return undefined;
   if (location.kind === 'layer') return true;
+  if (location.kind !== 'file') return undefined;
   const st = lstatSync(join(root, location.path), { throwIfNoEntry: false });
-  return st !== undefined && st.isFile() && st.size > 0;
+  return st?.isFile() === true && st.size > 0;
 }
 
 /** The documented JSON shape of `envplane env --json` (README: "env --json"). */
@@ -108,20 +109,20 @@ function bundleText(bundle: Bundle, present: Presence): string {
   if (bundle.secrets.length > 0)
     lines.push('', style.bold('secrets') + style.dim(' (values hidden; files at run time)'));
   for (const s of bundle.secrets) {
-    const value = presenceText(present(s.location), s.required);
+    const value = presenceText(present(s.location), s.required, s.location.kind);
     lines.push(`  ${s.name}  ${value}  ${s.fileEnv}=${s.target}  ${style.dim(`from ${locationText(s.location)}`)}`);
   }
   if (bundle.build.length > 0) lines.push('', style.bold('build secrets') + style.dim(' (BuildKit, build time only)'));
   for (const b of bundle.build)
     lines.push(
-      `  ${b.id}  ${presenceText(present(b.location), b.required)}  ${style.dim(`from ${locationText(b.location)}`)}`,
+      `  ${b.id}  ${presenceText(present(b.location), b.required, b.location.kind)}  ${style.dim(`from ${locationText(b.location)}`)}`,
     );
   return `${lines.join('\n')}\n`;
 }
 
 /** `******` for a value that is there (hidden), never for one that is not. */
-function presenceText(present: boolean | undefined, required: boolean): string {
-  if (present === undefined) return style.dim('(external)');
+function presenceText(present: boolean | undefined, required: boolean, kind: SecretLocation['kind']): string {
+  if (present === undefined) return style.dim(kind === 'external' ? '(external)' : '(in the store)');
   if (present) return '******';
   return required ? style.red('(missing)') : style.dim('(absent, optional: not delivered)');
 }
