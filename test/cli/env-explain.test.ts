@@ -31,9 +31,15 @@ describe('envplane env', () => {
       env: 'POSTGRES_PASSWORD_FILE',
       from: { store: 'files', file: 'secrets/postgres_password.txt' },
       required: true,
+      present: false,
     });
     assert.deepEqual(out.build, [
-      { id: 'pip_extra_index_url', from: { store: 'files', file: 'secrets/pip_extra_index_url.txt' }, required: false },
+      {
+        id: 'pip_extra_index_url',
+        from: { store: 'files', file: 'secrets/pip_extra_index_url.txt' },
+        required: false,
+        present: false,
+      },
     ]);
   });
 
