@@ -1,2 +1,2 @@
-export { MIN_ENCODED_LENGTH, secretForms } from './forms.ts';
-export { type NamedSecret, StreamRedactor, redactText } from './redactor.ts';
+export { encodedTexts as secretForms, MIN_ENCODED_LENGTH } from '../scan/encodings.ts';
+export { type NamedSecret, redactText, StreamRedactor } from './redactor.ts';

@@ -6,7 +6,8 @@
  * bytes p … p + longest − 1 are known (or the stream has ended), and always takes the longest form that starts at
  * the leftmost matching position. So it keeps a tail of at most (longest pattern − 1) bytes between chunks.
  */
-import { secretForms } from './forms.ts';
+import { encodedForms, MIN_ENCODED_LENGTH } from '../scan/encodings.ts';
+import { buildMatcher, findAll, type Matcher } from '../scan/matcher.ts';
 
 export interface NamedSecret {
   name: string;
@@ -24,18 +25,29 @@ export class StreamRedactor {
   /** Distinct forms of every secret; `Buffer` only for its native substring search (no I/O involved). */
   readonly #patterns: Pattern[] = [];
   readonly #longest: number;
+  /** `scan`'s multi-pattern matcher over the same forms: one pass per chunk, whatever the number of forms. */
+  readonly #matcher: Matcher | undefined;
+  readonly #long: number[];
+  readonly #short: number[];
   #tail: Uint8Array = EMPTY;
 
   constructor(secrets: readonly NamedSecret[]) {
     const encoder = new TextEncoder();
     const seen = new Set<string>();
+    // The forms `scan` searches for (one module, one list), so what `scan` would find in the output is replaced.
     for (const { name, value } of secrets)
-      for (const form of secretForms(value)) {
-        if (seen.has(form)) continue; // two secrets with one value: the first name is shown
-        seen.add(form);
-        this.#patterns.push({ bytes: Buffer.from(form, 'utf8'), replacement: encoder.encode(`[REDACTED:${name}]`) });
+      for (const form of encodedForms(value)) {
+        const id = Buffer.from(form.bytes).toString('latin1');
+        if (seen.has(id)) continue; // two secrets with one value: the first name is shown
+        seen.add(id);
+        this.#patterns.push({ bytes: Buffer.from(form.bytes), replacement: encoder.encode(`[REDACTED:${name}]`) });
       }
     this.#longest = Math.max(0, ...this.#patterns.map((p) => p.bytes.length));
+    // Forms of at least MIN_ENCODED_LENGTH bytes go through the matcher, which then looks at one byte in (length − 3);
+    // the few shorter values (a short secret is only ever its literal self) through native `indexOf`.
+    this.#long = this.#patterns.flatMap((p, i) => (p.bytes.length >= MIN_ENCODED_LENGTH ? [i] : []));
+    this.#short = this.#patterns.flatMap((p, i) => (p.bytes.length < MIN_ENCODED_LENGTH ? [i] : []));
+    this.#matcher = this.#long.length > 0 ? buildMatcher(this.#long.map((i) => this.#patterns[i]!.bytes)) : undefined;
   }
 
   /** Bytes that can be released now; up to (longest − 1) bytes stay behind until the next chunk or `end()`. */
@@ -52,35 +64,36 @@ export class StreamRedactor {
   }
 
   /**
-   * Decides positions [0, limit): repeatedly the leftmost match (the longest one there), found with each pattern's
-   * native `indexOf`; keeps the rest (from the end of the last match, if later) as the tail.
+   * Decides positions [0, limit): repeatedly the leftmost match (the longest one there), skipping occurrences that
+   * overlap a match taken; keeps the rest (from the end of the last match, if later) as the tail.
    */
   #scan(bytes: Uint8Array, limit: number): Uint8Array {
+    // Every occurrence that starts before `limit`, leftmost first and, at one position, longest first.
+    const hits: number[] = [];
+    if (this.#matcher)
+      findAll(this.#matcher, bytes, (needle, start) => {
+        if (start < limit) hits.push(start, this.#long[needle]!);
+      });
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    const next = this.#patterns.map((p) => buffer.indexOf(p.bytes, 0));
+    for (const i of this.#short) {
+      const needle = this.#patterns[i]!.bytes;
+      for (let at = buffer.indexOf(needle); at !== -1 && at < limit; at = buffer.indexOf(needle, at + 1))
+        hits.push(at, i);
+    }
+    const order = Array.from({ length: hits.length / 2 }, (_, i) => i);
+    order.sort(
+      (a, b) =>
+        hits[2 * a]! - hits[2 * b]! ||
+        this.#patterns[hits[2 * b + 1]!]!.bytes.length - this.#patterns[hits[2 * a + 1]!]!.bytes.length,
+    );
     const parts: Uint8Array[] = [];
     let emitted = 0;
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < next.length; i++) {
-        const at = next[i]!;
-        if (at === -1 || at >= limit) continue;
-        const current = best === -1 ? -1 : next[best]!;
-        if (
-          best === -1 ||
-          at < current ||
-          (at === current && this.#patterns[i]!.bytes.length > this.#patterns[best]!.bytes.length)
-        )
-          best = i;
-      }
-      if (best === -1) break;
-      const match = this.#patterns[best]!;
-      const at = next[best]!;
+    for (const i of order) {
+      const at = hits[2 * i]!;
+      if (at < emitted) continue; // overlaps the match just taken
+      const match = this.#patterns[hits[2 * i + 1]!]!;
       parts.push(bytes.subarray(emitted, at), match.replacement);
       emitted = at + match.bytes.length;
-      // Occurrences that overlap the match are gone; look again from its end.
-      for (let i = 0; i < next.length; i++)
-        if (next[i] !== -1 && next[i]! < emitted) next[i] = buffer.indexOf(this.#patterns[i]!.bytes, emitted);
     }
     const keepFrom = Math.max(emitted, limit, 0);
     parts.push(bytes.subarray(emitted, keepFrom));
