@@ -19,6 +19,11 @@ export interface EmitOptions {
   force: boolean;
   /** Project-relative paths that are inputs and must never be overwritten. */
   inputs: string[];
+  /**
+   * With `check`: replaces every known secret value (in each of its encodings) in a text before it is diffed, so a
+   * value pasted by hand into a rendered file never reaches the diff or `--json`.
+   */
+  mask?: (text: string) => string;
 }
 
 export type EmitStatus = 'written' | 'unchanged' | 'drifted' | 'missing';
@@ -50,12 +55,16 @@ export function emitFiles(files: RenderedFile[], options: EmitOptions): EmitResu
           hint: 'pick another path with -o, or pass --force to replace it',
         });
     });
-  return files.map((file, i) => (options.check ? compare(file, before[i]) : write(options.root, file, before[i])));
+  const mask = options.mask ?? ((text: string) => text);
+  return files.map((file, i) =>
+    options.check ? compare(file, before[i], mask) : write(options.root, file, before[i]),
+  );
 }
 
-function compare(file: RenderedFile, onDisk: string | undefined): EmitResult {
+function compare(file: RenderedFile, onDisk: string | undefined, mask: (text: string) => string): EmitResult {
   if (onDisk === file.contents) return { path: file.path, status: 'unchanged' };
-  const shown = (text: string) => (file.secret ? maskSecretText(text) : text);
+  const own = new Set(file.contents.split('\n'));
+  const shown = (text: string) => (file.secret ? maskSecretText(mask(text), own) : mask(text));
   const diff = unifiedDiff(
     shown(onDisk ?? ''),
     shown(file.contents),

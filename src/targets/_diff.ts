@@ -1,7 +1,8 @@
 /**
  * A unified diff of two texts, line by line (longest common subsequence), with three lines of context — what
- * `render --check` prints when a rendered file drifted. Files that carry secret values are masked line by line
- * before diffing, so a diff never shows a value, not even one a person typed into the file. Pure.
+ * `render --check` prints when a rendered file drifted. Every file is first masked against every known secret
+ * value in each of its encodings (by the caller, wherever a value stands); files that carry secret values are also
+ * masked line by line by shape, so a diff never shows a value, not even one a person typed into the file. Pure.
  */
 
 const CONTEXT = 3;
@@ -97,15 +98,22 @@ function hunk(ops: Op[], start: number, end: number): string {
 /** Keys whose values are structure, not data: kept readable in masked diffs. */
 const STRUCTURAL = new Set(['apiVersion', 'kind', 'name', 'namespace', 'type', 'immutable', 'metadata', 'data']);
 
-/** `key: value` → `key: ********` unless the key is structural; other lines are kept (they hold no `: ` value). */
-export function maskSecretText(text: string): string {
+/**
+ * `key: value` → `key: ********` unless the key is structural; a list item's scalar → `- ********`; a comment that
+ * is not one of envplane's own lines (`own`: the freshly rendered file's lines, which hold names only) →
+ * `# ********`; a line of no known shape (a continuation of a value) → `********`.
+ */
+export function maskSecretText(text: string, own: ReadonlySet<string> = new Set()): string {
   return text
     .split('\n')
     .map((line) => {
       const match = /^(\s*(?:- )?)([^\s:#][^:]*?)(:\s+)(\S.*)$/.exec(line);
       if (match) return STRUCTURAL.has(match[2]!) ? line : `${match[1]}${match[2]}${match[3]}********`;
-      // A line with no `key: ` shape could be a continuation of a value: mask it whole unless it is a comment.
-      return /^\s*(?:#.*|---|[^\s:]+:|- [^\s:]+:?)?$/.test(line) ? line : '********';
+      const comment = /^(\s*)#/.exec(line);
+      if (comment) return own.has(line) ? line : `${comment[1]}# ********`;
+      const item = /^(\s*-\s+)(?![^\s:]+:\s*$)\S/.exec(line);
+      if (item) return `${item[1]}********`;
+      return /^\s*(?:---|[^\s:]+:|- [^\s:]+:)?$/.test(line) ? line : '********';
     })
     .join('\n');
 }

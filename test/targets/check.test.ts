@@ -55,6 +55,51 @@ describe('render --check', () => {
     assert.match(drift.stdout, /differ only in masked secret values/);
   });
 
+  it('a known secret value pasted into a rendered compose file is masked in the diff and --json, in every form', () => {
+    const dir = copyExample('four-planes');
+    const canaries = [...fillSecretFiles(dir, bundlesOf(dir, 'development')).values()];
+    assert.ok(canaries.length > 0);
+    assert.equal(runCli(['render', 'compose', '--env', 'dev'], { cwd: dir }).code, 0);
+    const path = join(dir, 'compose.envplane.yml');
+    const value = canaries[0]!;
+    const lower = encodeURIComponent(`${value}/ü`).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+    const basic = Buffer.from(`admin:${value}`).toString('base64');
+    const pasted = readFileSync(path, 'utf8').replace(
+      /^services:$/m,
+      `# password is ${value}\nx-note:\n  - ${value}\n  - ${basic}\n  - "https://h/?p=${lower}"\nservices:`,
+    );
+    writeFileSync(path, pasted.replace(/(LOG_LEVEL: ).*/, `$1"${value}"`));
+    for (const extra of [[], ['--json']]) {
+      const r = runCli(['render', 'compose', '--env', 'dev', '--check', ...extra], { cwd: dir });
+      assert.equal(r.code, 1, r.stderr);
+      const out = r.stdout + r.stderr;
+      assert.ok(!out.includes(value), `the value is in the ${extra.join('') || 'text'} diff`);
+      assert.ok(!out.includes(basic.slice(4, -4)) && !out.includes(lower), 'an encoded form is in the diff');
+      assert.match(out, /REDACTED/);
+      // The rest of the diff stays readable.
+      assert.match(out, /x-note:/);
+    }
+  });
+
+  it('in a Kubernetes diff, comments and list items typed by hand are masked, known values everywhere', () => {
+    const dir = copyExample('four-planes');
+    const canaries = [...fillSecretFiles(dir, bundlesOf(dir, 'development')).values()];
+    assert.equal(runCli(['render', 'k8s', '--env', 'dev', '-o', 'k8s.yaml'], { cwd: dir }).code, 0);
+    const path = join(dir, 'k8s.yaml');
+    const typed = 'hand-typed-secret-value';
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, `# token ${typed}\n# and ${canaries[0]}\n${text}x-list:\n  - ${typed}-2\n  - ${canaries[1]}\n`);
+    const drift = runCli(['render', 'k8s', '--env', 'dev', '-o', 'k8s.yaml', '--check'], { cwd: dir });
+    assert.equal(drift.code, 1);
+    const out = drift.stdout + drift.stderr;
+    assert.ok(!out.includes(typed), 'a hand-typed comment or list item is shown');
+    for (const v of canaries) assert.ok(!out.includes(v));
+    assert.match(out, /^-# \*{8}$/m);
+    assert.match(out, /^- {2}- /m);
+    // envplane's own header comment is kept readable in context.
+    assert.equal(maskSecretText('# a\n- b\n- c: d\n', new Set(['# a'])), '# a\n- ********\n- c: ********\n');
+  });
+
   it('refuses to overwrite inputs, files it did not generate, and symlinks', () => {
     const dir = copyExample('four-planes');
     const before = hashTree(dir);

@@ -21,7 +21,10 @@ import { findEnvironment, listInstances, selectInstances } from '../../resolve/i
 import { allLayers } from '../../resolve/layers.ts';
 import { storeLocation } from '../../resolve/secrets.ts';
 import type { Bundle } from '../../resolve/types.ts';
+import { redactText } from '../../redact/redactor.ts';
+import { collectKnownValues, secretSources } from '../../scan/known.ts';
 import { describeLocation, readStoreValues } from '../../stores/index.ts';
+import { readSecretValue } from '../../stores/read.ts';
 import { secretSource } from '../../targets/_compose.ts';
 import { DEFAULT_ARN_TEMPLATE } from '../../targets/_arn.ts';
 import { renderBuildkit } from '../../targets/buildkit.ts';
@@ -71,6 +74,7 @@ export default defineCommand({
       check: a.check === true,
       force: a.force === true,
       inputs: projectInputs(project, bundles),
+      ...(a.check ? { mask: knownValueMask(project) } : {}),
     });
     return report(results, rendering, a);
   },
@@ -329,6 +333,23 @@ async function k8sValues(project: Project, environment: Environment, bundles: Bu
       secrets: [...values.keys()],
     });
   return values;
+}
+
+/**
+ * `--check`'s mask: every secret value envplane knows (each environment's store and every secret still in a layer,
+ * whatever its length), in every form `scan` searches for, replaced by `[REDACTED:<name>]` — a value pasted into a
+ * rendered file by hand never reaches the diff, which is what the rendered CI gate prints. Nothing is audited: no
+ * value leaves the process.
+ */
+function knownValueMask(project: Project): (text: string) => string {
+  const known = collectKnownValues(
+    secretSources(project.manifest, project.layers),
+    // A secret manager's values are not fetched for a diff (credentials, network): files and layers only.
+    (location) => (location.kind === 'store' ? undefined : readSecretValue(project.root, location, project.layers)),
+    1,
+  );
+  const secrets = known.values.map((value, i) => ({ name: known.owners[i]![0]!.name, value }));
+  return (text) => (secrets.length === 0 ? text : redactText(text, secrets));
 }
 
 /** Files the project reads, in every environment: never overwritten by a rendered file. */
