@@ -37,6 +37,11 @@ export function isTempName(name: string): boolean {
   return name.startsWith(TEMP_MARK);
 }
 
+/** Whether the writer a temp name names (by pid) is another process that still runs: its write may be under way. */
+export function isOtherWriterAlive(pid: number): boolean {
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid);
+}
+
 export function writeFileAtomic(path: string, contents: string | Uint8Array, options: WriteOptions = {}): void {
   stageFileAtomic(path, contents, options).commit();
 }

@@ -4,9 +4,9 @@
  * of its forms.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { encodedForms } from '../../src/scan/encodings.ts';
@@ -143,7 +143,6 @@ test('finds values in an ignored build folder: a minified bundle string and base
 test('the store files, their .previous copies and .envplane/ are skipped; an .example holding a real value is not', () => {
   const { dir, password } = project();
   write(dir, 'secrets/postgres_password.txt.previous', `${password}\n`);
-  write(dir, 'secrets/.envplane-tmp-postgres_password.txt.1a2b3c', `${password}\n`);
   write(dir, '.envplane/state.json', JSON.stringify({ cache: password }));
   // Untracked and not ignored: the next `git add .` would commit it.
   write(dir, 'secrets/postgres_password.txt.example', `${password}\n`);
@@ -153,6 +152,43 @@ test('the store files, their .previous copies and .envplane/ are skipped; an .ex
     JSON.parse(r.stdout).leaks.map((l: { file: string }) => l.file),
     ['secrets/postgres_password.txt.example'],
   );
+});
+
+test('only the live temp files envplane writes for secret homes are skipped, each named; other .envplane-tmp-* are read', () => {
+  const { dir, password } = project();
+  // Outside git every file is read (in a repository, ignored ones in the store folder are not read at all).
+  rmSync(join(dir, '.git'), { recursive: true });
+  // The test process is alive and is not the scanning process: a writer still at work.
+  const live = process.pid;
+  const dead = spawnSync('true').pid!;
+  const hex = '0123456789ab';
+  const skipped = `secrets/.envplane-tmp-${live}-${hex}-postgres_password.txt`;
+  write(dir, skipped, `${password}\n`);
+  write(dir, `secrets/.envplane-tmp-${live}-${hex}-postgres_password.txt.previous`, `${password}\n`);
+  const read = [
+    'dist/.envplane-tmp-app.js', // a build output named like a temp file
+    `dist/.envplane-tmp-${live}-${hex}-app.js`, // not beside a secret home
+    `secrets/.envplane-tmp-${dead}-${hex}-postgres_password.txt`, // its writer is gone: a leftover copy
+    `secrets/.envplane-tmp-${live}-${hex}-notes.txt`, // beside the store, but no store file's temp
+    'secrets/.envplane-tmp-postgres_password.txt.1a2b3c', // not a name envplane writes
+    `config/.envplane-tmp-${live}-${hex}-postgres_password.txt`, // the right name in the wrong folder
+  ];
+  for (const path of read) write(dir, path, `x = "${password}"\n`);
+  const r = runCli(['scan', '--json'], { cwd: dir });
+  assert.equal(r.code, 1);
+  const json = JSON.parse(r.stdout);
+  assert.deepEqual(json.leaks.map((l: { file: string }) => l.file).sort(), [...read].sort());
+  const notices = json.notices.map((n: { file: string; reason: string }) => `${n.file}: ${n.reason}`);
+  assert.deepEqual(notices, [
+    `${skipped}: envplane's own temp file, still being written (pid ${live})`,
+    `secrets/.envplane-tmp-${live}-${hex}-postgres_password.txt.previous: envplane's own temp file, still being written (pid ${live})`,
+  ]);
+  const text = runCli(['scan'], { cwd: dir });
+  assert.match(
+    text.stdout,
+    new RegExp(`notice ${skipped.replaceAll('.', '\\.')}: not scanned, envplane's own temp file`),
+  );
+  assertNeverShown(text, password);
 });
 
 test('--staged reads the staged blobs: blocks a staged value, passes a clean index', () => {

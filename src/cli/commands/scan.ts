@@ -11,6 +11,7 @@ import {
   type ScanSource,
   stagedBlobs,
 } from '../../io/scan-sources.ts';
+import { isOtherWriterAlive } from '../../io/atomic.ts';
 import { walkFiles } from '../../io/walk.ts';
 import { trackedFiles, untrackedFiles } from '../../io/git.ts';
 import { loadProject } from '../../project/load.ts';
@@ -118,7 +119,13 @@ async function runScan(
       ? [...trackedFiles(root), ...untrackedFiles(root)]
       : walkFiles(root, '.', { skip: new Set(['.git', 'node_modules']) });
     const built = buildDirs.flatMap((d) => walkFiles(root, d));
-    sources = readWorkingFiles(root, worktreePlan([...listed, ...built], known.storeFiles).paths);
+    const plan = worktreePlan([...listed, ...built], known.storeFiles, isOtherWriterAlive);
+    for (const temp of plan.liveTemps)
+      report.notices.push({
+        file: temp.path,
+        reason: `envplane's own temp file, still being written (pid ${temp.pid})`,
+      });
+    sources = readWorkingFiles(root, plan.paths);
   } else {
     if (!repo)
       throw new EnvplaneError('usage', `--${mode} needs a git repository, and ${root} is not in one`, {
