@@ -17,6 +17,8 @@ export interface KeyFacts {
   /** Seen in a layer that is not a tenant's (so it cannot be per tenant). */
   shared: boolean;
   fileEnv?: string;
+  /** The plane was decided (not a guess left as config): only then may a value become a `default:`. */
+  certain: boolean;
   defaults: Set<string>;
   inLayer: boolean;
 }
@@ -30,9 +32,19 @@ export function collectKeys(
   warnings: string[],
 ): Map<string, KeyFacts> {
   const keys = new Map<string, KeyFacts>();
-  const setKey = (name: string, facts: Omit<KeyFacts, 'perTenant' | 'shared' | 'defaults' | 'inLayer'>) => {
+  const setKey = (
+    name: string,
+    facts: Omit<KeyFacts, 'perTenant' | 'shared' | 'defaults' | 'inLayer' | 'certain'> & { certain?: boolean },
+  ) => {
     if (keys.has(name)) return keys.get(name)!;
-    const k: KeyFacts = { ...facts, perTenant: false, shared: false, defaults: new Set(), inLayer: false };
+    const k: KeyFacts = {
+      certain: true,
+      ...facts,
+      perTenant: false,
+      shared: false,
+      defaults: new Set(),
+      inLayer: false,
+    };
     keys.set(name, k);
     return k;
   };
@@ -71,9 +83,9 @@ export function collectKeys(
   for (const file of project.envFiles) {
     const role = roles.get(file.path)!;
     for (const entry of file.entries) {
-      const k =
-        keys.get(entry.key) ??
-        setKey(entry.key, { ...planeOf(classifyKey(entry.key, entry.value)), where: `${file.path}:${entry.line}` });
+      const where = `${file.path}:${entry.line}`;
+      const k = keys.get(entry.key) ?? setKey(entry.key, { ...planeOf(classifyKey(entry.key, entry.value)), where });
+      reclassify(k, entry.key, entry.value, where);
       k.inLayer = true;
       if (role.kind === 'tenant') k.perTenant = true;
       else k.shared = true;
@@ -91,8 +103,9 @@ export function collectKeys(
           continue;
         }
         const literal = v.value !== undefined && !v.value.includes('$') ? v.value : undefined;
-        const k =
-          keys.get(v.key) ?? setKey(v.key, { ...planeOf(classifyKey(v.key, literal)), where: `${v.file}:${v.line}` });
+        const where = `${v.file}:${v.line}`;
+        const k = keys.get(v.key) ?? setKey(v.key, { ...planeOf(classifyKey(v.key, literal)), where });
+        reclassify(k, v.key, literal, where);
         if (literal !== undefined) k.defaults.add(literal);
         if (v.value === undefined || v.value.includes('$'))
           decisions.push({
@@ -122,8 +135,23 @@ export function collectKeys(
   return keys;
 }
 
-function planeOf(c: Classification): { plane: Plane; reason: string } {
-  return { plane: c.plane, reason: c.certain ? c.reason : `${c.reason}; kept as config — check it` };
+function planeOf(c: Classification): { plane: Plane; reason: string; certain: boolean } {
+  return {
+    plane: c.plane,
+    reason: c.certain ? c.reason : `${c.reason}; kept as ${c.plane} — check it`,
+    certain: c.certain,
+  };
+}
+
+/**
+ * A key first judged config (or public) by one value is judged again by each further value it is given: one that
+ * holds a credential (or that leaves its classification uncertain) wins, so no value of it becomes a `default:`.
+ */
+function reclassify(k: KeyFacts, name: string, value: string | undefined, where: string): void {
+  if (k.plane === 'secret' || k.plane === 'build' || value === undefined) return;
+  const c = classifyKey(name, value);
+  if (c.plane === 'secret' && c.certain) Object.assign(k, { plane: 'secret', reason: c.reason, where, certain: true });
+  else if (!c.certain && k.certain) Object.assign(k, { ...planeOf(c), plane: k.plane, where });
 }
 
 function defaultFileEnv(name: string): string {

@@ -2,6 +2,7 @@
  * Which plane a key probably belongs to, from its name and (optionally) its value, with the reason in words so the
  * user can correct it. Used by `init --from-existing` and `migrate`. Never returns or quotes the value. Pure.
  */
+import { credentialIn } from '../credentials.ts';
 import type { Plane } from '../manifest/types.ts';
 
 export interface Classification {
@@ -88,7 +89,17 @@ export function nameWords(name: string): string[] {
 export function classifyKey(name: string, value?: string): Classification {
   const upper = name.toUpperCase();
   const prefix = PUBLIC_PREFIXES.find((p) => upper.startsWith(p));
+  // Credentials inside a value (a URL's userinfo, a connection string's Password=) decide before any word of the
+  // name: REDIS_URL or TOKEN_URL holding `redis://:PASS@host` is a secret whatever it is called.
+  const credential = value === undefined || value === '' ? undefined : credentialIn(value);
+  if (prefix && credential)
+    return {
+      plane: 'public',
+      reason: `prefix ${prefix} is inlined into browser bundles, yet the value holds ${credential}`,
+      certain: false,
+    };
   if (prefix) return { plane: 'public', reason: `prefix ${prefix} is inlined into browser bundles`, certain: true };
+  if (credential) return { plane: 'secret', reason: `the value holds ${credential}`, certain: true };
 
   const words = nameWords(name);
   const at = words.findIndex((w) => SECRET_WORDS.has(w));
@@ -116,7 +127,8 @@ export function classifyKey(name: string, value?: string): Classification {
 /** What makes a value look secret, or undefined. Values are only inspected, never returned. */
 export function valueShape(value: string): string | undefined {
   for (const [pattern, what] of TOKEN_SHAPES) if (pattern.test(value)) return what;
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return 'a URL with a password in it';
+  const credential = credentialIn(value);
+  if (credential) return credential;
   if (looksRandom(value)) return 'a long random string';
   return undefined;
 }
@@ -124,6 +136,9 @@ export function valueShape(value: string): string | undefined {
 /** Long, unbroken and high-entropy, with mixed character classes: the shape of generated keys. */
 function looksRandom(value: string): boolean {
   if (value.length < 24 || /\s/.test(value) || /^[a-z]+:\/\//i.test(value) || value.startsWith('/')) return false;
+  // `Server=db;Database=app;…` is structure: its credential parts, if any, are judged by credentialIn.
+  const eq = value.indexOf('=');
+  if (eq > 0 && value.indexOf(';', eq) !== -1 && /^[A-Za-z]/.test(value)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((c) => c.test(value)).length;
   if (classes < 2) return false;
   const counts = new Map<string, number>();

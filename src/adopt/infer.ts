@@ -219,7 +219,8 @@ export function inferManifest(project: ExistingProject): Inference {
     const draft: KeyDraft = { plane: k.plane, comment: `${k.plane}: ${k.reason}${k.where ? ` (${k.where})` : ''}` };
     if (perTenant) draft.perTenant = true;
     if (k.fileEnv) draft.fileEnv = k.fileEnv;
-    if (k.plane !== 'secret' && k.plane !== 'build' && !k.inLayer && k.defaults.size === 1)
+    // A value goes into the committed manifest only when the key is surely not a secret.
+    if (k.plane !== 'secret' && k.plane !== 'build' && k.certain && !k.inLayer && k.defaults.size === 1)
       draft.default = [...k.defaults][0]!;
     if (k.defaults.size > 1)
       warnings.push(`${name} has different values under environment: in Compose; set it in a layer`);

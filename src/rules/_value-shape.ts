@@ -4,6 +4,8 @@
  * Every pattern here is anchored and free of nested quantifiers, so a 10 MB value costs linear time.
  */
 
+import { credentialIn } from '../credentials.ts';
+
 /** Defaults and template words people leave in place (the seeds' `pulse`, `change-me`, `your_postgres_password`). */
 const PLACEHOLDERS = new Set([
   'changeme',
@@ -69,7 +71,6 @@ const TOKEN_SHAPES = [
   /^AIza[0-9A-Za-z_-]{35}$/, // Google API key
   /^eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./, // JWT
   /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----/,
-  /^[a-z][a-z0-9+.-]{0,20}:\/\/[^/\s:@]{1,200}:[^/\s@]{1,200}@/i, // URL with a password
 ];
 
 /** Bits per character of the value's own character distribution (Shannon). */
@@ -89,6 +90,7 @@ function shannon(value: string): number {
 export function looksLikeSecretValue(value: string): boolean {
   if (value.length < 8) return false;
   if (TOKEN_SHAPES.some((re) => re.test(value))) return true;
+  if (credentialIn(value) !== undefined) return true; // a URL's password, a connection string's Password=
   if (value.length >= 32 && /^[0-9a-fA-F]+$/.test(value)) return shannon(value) >= 3;
   if (value.length >= 24 && /^[A-Za-z0-9+/=_-]+$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value))
     return shannon(value) >= 4;

@@ -56,3 +56,42 @@ test('secret-looking values make a secret of an innocent name, and the reason ne
   for (const value of ['http://localhost:8000/api/v1', 'development', '/var/lib/data/files/cache/dir', 'a'.repeat(40)])
     assert.equal(classifyKey('SOME_SETTING', value).plane, 'config', value);
 });
+
+test('credentials inside URLs (any scheme, empty user) and connection strings make a secret, whatever the name', () => {
+  const secret = [
+    ['REDIS_URL', 'redis://:Pq7hunter2@cache:6379/0'],
+    ['CACHE', 'rediss://default:Pq7hunter2@cache:6380'],
+    ['JDBC', 'jdbc:postgresql://app:Pq7hunter2@db/app'],
+    ['AMQP_URI', 'amqp://guest:Pq7hunter2@mq:5672/vhost'],
+    ['TOKEN_URL', 'https://u:Pq7hunter2@id.example.com/token'],
+    ['REPO', 'https://ghp0a1b2c3d4e5f6g7h8i9j0@github.com/o/r.git'],
+    ['CONN', 'Server=db;Database=app;User Id=sa;Password=Pq7hunter2;'],
+    ['CONN', 'Server=db;Uid=sa;Pwd="Pq7hunter2";'],
+    ['STORAGE', 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Pq7hunter2==;EndpointSuffix=core.windows.net'],
+    ['BUS', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=Pq7hunter2='],
+    ['PG', 'host=db port=5432 dbname=app user=app password=Pq7hunter2'],
+    ['WEBHOOK_TARGET', 'https://hooks.example.com/in?channel=x&token=Pq7hunter2'],
+    ['BLOB_SAS', 'https://a.blob.core.windows.net/c?sv=2022&sig=Pq7hunter2%3D'],
+  ];
+  for (const [name, value] of secret) {
+    const c = classifyKey(name!, value);
+    assert.equal(c.plane, 'secret', `${name}=${value}`);
+    assert.ok(c.certain, name);
+    assert.ok(!c.reason.includes('Pq7hunter2') && !c.reason.includes('ghp0a1b2'), c.reason);
+  }
+  const config = [
+    ['REDIS_URL', 'redis://cache:6379/0'],
+    ['DATABASE_URL', 'postgres://app:${DB_PASSWORD}@db/app'],
+    ['DATABASE_URL', 'postgres://app:@db/app'],
+    ['GIT_REMOTE', 'ssh://git@github.com/o/r.git'],
+    ['CONN', 'Server=db;Database=app;Trusted_Connection=True;'],
+    ['CONN', 'Server=db;Password=;'],
+    ['OIDC', 'issuer=https://id.example.com;TokenEndpoint=https://id.example.com/token'],
+    ['API_BASE', 'https://api.example.com/v1?page=2&sort=asc'],
+  ];
+  for (const [name, value] of config) assert.equal(classifyKey(name!, value).plane, 'config', `${name}=${value}`);
+  // A browser-inlined key holding a credential: not certain, so init writes no value of it.
+  const pub = classifyKey('VITE_API', 'https://u:Pq7hunter2@api.example.com');
+  assert.equal(pub.plane, 'public');
+  assert.equal(pub.certain, false);
+});

@@ -395,4 +395,40 @@ describe('init --from-existing', () => {
     assert.match(broken.stderr, /docker-compose\.yml:\d+:\d+: invalid YAML/);
     assert.deepEqual(hashTree(dir), before);
   });
+
+  it('credentials inside URLs and connection strings become secrets; no such value is printed or written', () => {
+    const dir = tempDir();
+    const pass = 'Pq7-hunter2-canary';
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  api:',
+        '    image: app',
+        '    env_file: [.env]',
+        '    environment:',
+        `      - REDIS_URL=redis://:${pass}@cache:6379/0`,
+        `      - "CONN=Server=db;Database=app;User Id=sa;Password=${pass};"`,
+        '      - LOG_LEVEL=info',
+        '      - SENTRY_DSN=https://k@sentry.example.com/1',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, '.env'),
+      `AMQP_URL=amqp://guest:${pass}@mq/\nSTORAGE=AccountName=a;AccountKey=${pass};\nAPP_NAME=shop\n`,
+    );
+    const r = runCli(['init', '--from-existing', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(join(dir, 'envplane.yaml'), 'utf8');
+    for (const out of [r.stdout, r.stderr, text]) assert.ok(!out.includes(pass), 'a credential was printed or written');
+    const manifest = parseManifest(text);
+    for (const key of ['REDIS_URL', 'CONN', 'AMQP_URL', 'STORAGE'])
+      assert.equal(manifest.keys[key]?.plane, 'secret', key);
+    assert.equal(manifest.keys.LOG_LEVEL?.default, 'info', 'a value surely public is still a default');
+    // Uncertain (the DSN's user part may be a key): kept as config for the user to check, but no value written.
+    assert.equal(manifest.keys.SENTRY_DSN?.plane, 'config');
+    assert.equal(manifest.keys.SENTRY_DSN?.default, undefined);
+    assert.ok(!text.includes('sentry.example.com'));
+  });
 });
