@@ -1,5 +1,5 @@
 /** Reading project files: absent files are data (undefined), other failures are located errors. */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { EnvplaneError } from '../errors.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -13,15 +13,22 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export function readTextIfExists(
   absolutePath: string,
   shownAs: string,
-  options: { noFollow?: boolean; regularOnly?: boolean; label?: string } = {},
+  options: {
+    noFollow?: boolean;
+    regularOnly?: boolean;
+    label?: string;
+    /** Called with the opened descriptor's status before anything is read (with `noFollow` or `regularOnly`); may throw. */
+    onOpen?: (stat: Stats) => void;
+  } = {},
 ): string | undefined {
   let bytes: Buffer;
   try {
     bytes =
       options.noFollow || options.regularOnly
-        ? readRegular(absolutePath, options.noFollow === true)
+        ? readRegular(absolutePath, options.noFollow === true, options.onOpen)
         : readFileSync(absolutePath);
   } catch (error) {
+    if (error instanceof EnvplaneError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'ELOOP')
@@ -94,13 +101,14 @@ const NOT_REGULAR = 'ENOTREGULAR';
  * Opens without blocking (a FIFO opens at once instead of waiting for a writer), checks on the open descriptor that
  * it is a regular file, then reads it. `noFollow` refuses a symbolic link in the open itself (ELOOP).
  */
-function readRegular(path: string, noFollow: boolean): Buffer {
+function readRegular(path: string, noFollow: boolean, onOpen?: (stat: Stats) => void): Buffer {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
   const fd = openSync(path, flags);
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_REGULAR });
+    onOpen?.(stat);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

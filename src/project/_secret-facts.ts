@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ignoredPaths, isGitRepo, trackedFiles } from '../io/git.ts';
+import { type Distrust, distrustOfSecretFile, trustedOwners } from '../io/trust.ts';
 import { walkFiles } from '../io/walk.ts';
 import type { Environment } from '../manifest/types.ts';
 import { isRemoteLocation, storeLocation } from '../resolve/secrets.ts';
@@ -17,6 +18,9 @@ import type { SecretFact } from '../rules/types.ts';
 import { readSecretValue } from '../stores/read.ts';
 import { readRotationState, secretAgeDays } from '../stores/state.ts';
 import type { Project } from './load.ts';
+
+/** `check` reports a file another account could have written (rule secret-untrusted) instead of refusing it. */
+const READ = { untrusted: 'read' } as const;
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -38,7 +42,7 @@ export function secretFacts(project: Project, bundles: Bundle[], now: Date): Rec
         ? readStoreFile(root, ref.location.path)
         : isRemoteLocation(ref.location)
           ? {}
-          : { value: readSecretValue(root, ref.location, project.layers) };
+          : { value: readSecretValue(root, ref.location, project.layers, READ) };
     const stat = read.stat;
     const fact = describeSecret(project, ref.location, ref.name, read, templates, sharedTemplate(project, ref));
     const age =
@@ -73,6 +77,7 @@ interface StoreRead {
   /** Files store: the file's status, when it exists. */
   stat?: Stats;
   value?: string;
+  untrusted?: Distrust;
 }
 
 /**
@@ -87,11 +92,12 @@ function readStoreFile(root: string, path: string): StoreRead {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return {};
-    return { value: readSecretValue(root, { kind: 'file', path }) };
+    return { value: readSecretValue(root, { kind: 'file', path }, {}, READ) };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { stat, value: readSecretValue(root, { kind: 'file', path }) };
+    if (!stat.isFile()) return { stat, value: readSecretValue(root, { kind: 'file', path }, {}, READ) };
+    const untrusted = distrustOfSecretFile(root, path, stat, owners(root));
     const bytes = Buffer.allocUnsafe(stat.size);
     let filled = 0;
     while (filled < bytes.length) {
@@ -103,16 +109,29 @@ function readStoreFile(root: string, path: string): StoreRead {
     try {
       text = strictUtf8.decode(bytes.subarray(0, filled));
     } catch {
-      return { stat, value: readSecretValue(root, { kind: 'file', path }) };
+      return { stat, value: readSecretValue(root, { kind: 'file', path }, {}, READ) };
     }
     const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
-    return value === '' ? { stat } : { stat, value };
+    const read: StoreRead = value === '' ? { stat } : { stat, value };
+    if (untrusted) read.untrusted = untrusted;
+    return read;
   } finally {
     closeSync(fd);
   }
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The trusted owners of one project, looked up once per check. */
+const ownersByRoot = new Map<string, Set<number>>();
+function owners(root: string): Set<number> {
+  let found = ownersByRoot.get(root);
+  if (!found) {
+    found = trustedOwners(root);
+    ownersByRoot.set(root, found);
+  }
+  return found;
+}
 
 /** `.example` templates, each looked up and read once (tenants of a per-tenant secret share one). */
 function templateReader(root: string): (path: string) => { exists: boolean; value?: string } {
@@ -122,7 +141,7 @@ function templateReader(root: string): (path: string) => { exists: boolean; valu
     if (!entry) {
       // Most per-tenant files have no template of their own: test existence without a thrown ENOENT first.
       const found = exists(join(root, path));
-      const value = found ? readSecretValue(root, { kind: 'file', path }) : undefined;
+      const value = found ? readSecretValue(root, { kind: 'file', path }, {}, READ) : undefined;
       entry = value !== undefined ? { exists: true, value } : { exists: found };
       cache.set(path, entry);
     }
@@ -134,7 +153,7 @@ function describeSecret(
   project: Project,
   location: SecretLocation,
   name: string,
-  { stat, value }: StoreRead,
+  { stat, value, untrusted }: StoreRead,
   templates: ReturnType<typeof templateReader>,
   sharedTemplate?: string,
 ): SecretFact {
@@ -149,6 +168,7 @@ function describeSecret(
   if (value !== undefined) fact.digest = sha256(value);
   if (location.kind === 'file') {
     if (stat) fact.mode = stat.mode & 0o777;
+    if (untrusted) fact.untrusted = untrusted;
     const own = templates(`${location.path}.example`);
     const shared = sharedTemplate === undefined ? undefined : templates(sharedTemplate);
     fact.hasExample = own.exists || shared?.exists === true;

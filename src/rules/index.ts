@@ -25,6 +25,7 @@ import { secretNotIgnored } from './secret-not-ignored.ts';
 import { secretReused } from './secret-reused.ts';
 import { secretTooOld } from './secret-too-old.ts';
 import { secretTracked } from './secret-tracked.ts';
+import { secretUntrusted } from './secret-untrusted.ts';
 import { secretWeak } from './secret-weak.ts';
 import { serviceLayerUndeclared } from './service-layer-undeclared.ts';
 import { undefinedKey } from './undefined-key.ts';
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   secretTracked,
   secretNotIgnored,
   secretFileMode,
+  secretUntrusted,
   secretDirMode,
   secretInBackup,
   secretTooOld,

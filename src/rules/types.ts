@@ -98,6 +98,11 @@ export interface SecretFact {
   hasExample?: boolean;
   /** Files store: permission bits. */
   mode?: number;
+  /**
+   * Files store: the file, or a folder above it up to the project folder, is owned by another account or writable
+   * by one (`io/trust.ts`); `run`, `export` and `render` refuse it.
+   */
+  untrusted?: { path: string; reason: string };
   /** Git facts, when the project is inside a git work tree. */
   tracked?: boolean;
   ignored?: boolean;

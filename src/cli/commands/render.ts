@@ -345,7 +345,10 @@ function knownValueMask(project: Project): (text: string) => string {
   const known = collectKnownValues(
     secretSources(project.manifest, project.layers),
     // A secret manager's values are not fetched for a diff (credentials, network): files and layers only.
-    (location) => (location.kind === 'store' ? undefined : readSecretValue(project.root, location, project.layers)),
+    (location) =>
+      location.kind === 'store'
+        ? undefined
+        : readSecretValue(project.root, location, project.layers, { untrusted: 'read' }),
     1,
   );
   const secrets = known.values.map((value, i) => ({ name: known.owners[i]![0]!.name, value }));
