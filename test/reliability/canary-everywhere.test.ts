@@ -18,7 +18,9 @@ import { type CliResult, copyExample, runCli, tempDir } from '../_helpers.ts';
 import { FOUR_PLANES_SECRETS } from '../run/_project.ts';
 
 // `/`, `+`, `=` make the base64 and URL-encoded forms differ from the value; no space, so it fits a .env unquoted.
-const CANARY = 'cAnArY-5f1e/9+b7=Qz_do-not-print';
+// This process's pid in it: another suite running on the machine at the same time (their projects are in the same
+// temp folder) holds a canary of its own, not ours.
+const CANARY = `cAnArY-${process.pid.toString(36)}-5f1e/9+b7=Qz_do-not-print`;
 const FORMS = [CANARY, Buffer.from(CANARY).toString('base64'), encodeURIComponent(CANARY)];
 
 type Project = 'files' | 'layers' | 'legacy';
