@@ -68,7 +68,11 @@ export default defineCommand({
     const known = collectKnownValues(
       secretSources(project.manifest, project.layers),
       // Only searched for: a file another account could have written is still worth finding.
-      (location) => readSecretValue(project.root, location, project.layers, { untrusted: 'read' }),
+      // A secret manager is not reached (credentials, network): its values are not known here.
+      (location) =>
+        location.kind === 'store'
+          ? undefined
+          : readSecretValue(project.root, location, project.layers, { untrusted: 'read' }),
       MIN_VALUE_LENGTH,
     );
     const scanner = buildScanner(known.values);
