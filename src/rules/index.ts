@@ -105,3 +105,4 @@ function matches(silence: Silence, problem: Problem): boolean {
 }
 
 export type { CheckInput, Finding, Problem, Rule, Severity } from './types.ts';
+export { locationId } from './_common.ts';

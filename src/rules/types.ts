@@ -106,8 +106,10 @@ export interface SecretFact {
   /** Git facts, when the project is inside a git work tree. */
   tracked?: boolean;
   ignored?: boolean;
-  /** Days since the last rotation (rotation record, else the file's modification time). */
+  /** Days since the last rotation (rotation record, else the file's modification time; a manager's version date). */
   ageDays?: number;
+  /** A secret manager answered for it (`check --stores`): `exists` is the manager's, no value was read. */
+  remote?: boolean;
 }
 
 export interface DockerfileFact {

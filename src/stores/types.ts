@@ -29,6 +29,8 @@ export interface StoreEntry {
 export interface StoreFacts {
   /** The store holds something for the entry (a file of the files store may still be empty). */
   exists: boolean;
+  /** Days since the current version was written, when the store keeps that (secret managers do). */
+  ageDays?: number;
 }
 
 /** The working half of a store, loaded only when an environment that uses it is read or written. */

@@ -35,7 +35,7 @@ function project(store: string): string {
       `    secrets: ${store}`,
       'tenants: [acme, wex]',
       'keys:',
-      '  DB_PASSWORD: { plane: secret }',
+      '  DB_PASSWORD: { plane: secret, maxAge: 30 }',
       '  API_TOKEN: { plane: secret, perTenant: true }',
       'services:',
       '  api: { uses: [DB_PASSWORD] }',
@@ -166,6 +166,35 @@ describe('run reads from a Vault store', () => {
     assert.match(r.stderr, /API_TOKEN/);
     assert.match(r.stderr, /shop\/production\/wex\/API_TOKEN/);
     assertClean(r, [TOKEN, ...Object.values(VALUES)]);
+  });
+
+  test('check reaches Vault only with --stores: then a deleted entry is missing and an old one too old, no value read', async () => {
+    const before = fake.log.length;
+    const plain = await cli(['check', '--env', 'prod'], dir, { VAULT_ADDR: fake.address, VAULT_TOKEN: TOKEN });
+    assert.equal(plain.code, 0, plain.stderr + plain.stdout);
+    assert.equal(fake.log.length, before, 'no request without --stores');
+    const r = await cli(['check', '--env', 'prod', '--stores', '--json'], dir, {
+      VAULT_ADDR: fake.address,
+      VAULT_TOKEN: TOKEN,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { problems: { rule: string; message: string }[] };
+    const missing = report.problems.filter((p) => p.rule === 'secret-missing').map((p) => p.message);
+    assert.deepEqual(missing, [
+      'secret API_TOKEN for worker@wex in production: shop/production/wex/API_TOKEN does not exist',
+    ]);
+    // The fake's clock starts on 2026-01-01: DB_PASSWORD (maxAge: 30) is older than that.
+    assert.ok(
+      report.problems.some((p) => p.rule === 'secret-too-old' && p.message.includes('DB_PASSWORD')),
+      r.stdout,
+    );
+    const asked = fake.log.slice(before);
+    assert.ok(
+      asked.length > 0 && asked.every((l) => l.path.startsWith('/v1/secret/metadata/')),
+      'metadata only: no value read',
+    );
+    assertClean(r, [TOKEN, ...Object.values(VALUES)]);
+    assert.ok(!Object.values(VALUES).some((v) => r.stdout.includes(v)));
   });
 
   test('a permission denial names the path and the policy command, never the token', async () => {

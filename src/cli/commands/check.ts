@@ -4,7 +4,11 @@ import { unknownHint } from '../../manifest/_suggest.ts';
 import { positionOf } from '../../manifest/_yaml.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { gatherFacts } from '../../project/facts.ts';
-import { RULES, runRules } from '../../rules/index.ts';
+import { isRemoteLocation } from '../../resolve/secrets.ts';
+import { locationId, RULES, runRules } from '../../rules/index.ts';
+import type { CheckInput, SecretFact } from '../../rules/types.ts';
+import { storeOf } from '../../stores/index.ts';
+import type { StoreEntry } from '../../stores/types.ts';
 import { dirArg, jsonArg } from '../_args.ts';
 import { invalidFlagValue } from '../_flags.ts';
 import { EXIT } from '../_fail.ts';
@@ -43,16 +47,22 @@ export default defineCommand({
       valueHint: 'file|rule',
     },
     strict: { type: 'boolean', description: 'Fail (exit 1) on warnings too, not only on errors (default: false)' },
+    stores: {
+      type: 'boolean',
+      description:
+        'Also ask the secret managers (vault, aws stores; needs their credentials) which declared secrets exist and how old they are, without reading values (default: false)',
+    },
     ...dirArg,
   },
-  run({ args }) {
+  async run({ args }) {
     const format = pick(args.json ? 'json' : (args.format ?? 'text'), FORMATS, 'format');
     const groupBy = pick(args['group-by'] ?? 'file', GROUPS, 'group-by');
-    const { input } = gatherFacts({
+    const gathered = gatherFacts({
       ...(args.dir ? { dir: args.dir } : {}),
       ...(args.env ? { environment: args.env } : {}),
       ...(args.service ? { service: args.service } : {}),
     });
+    const input = args.stores === true ? await withStoreFacts(gathered.root, gathered.input) : gathered.input;
     checkSilences(input.manifest);
     const result = runRules(input);
     const summary = summarize(result);
@@ -63,6 +73,50 @@ export default defineCommand({
     return failed ? EXIT.problems : EXIT.ok;
   },
 });
+
+/**
+ * `--stores`: the facts of every secret kept in a secret manager, from the manager (existence and the current
+ * version's age; no value is read), one batch per environment.
+ */
+async function withStoreFacts(root: string, input: CheckInput): Promise<CheckInput> {
+  const secrets: Record<string, SecretFact> = { ...input.secrets };
+  const byEnvironment = new Map<string, Map<string, StoreEntry>>();
+  for (const b of input.bundles)
+    for (const s of b.secrets) {
+      if (!isRemoteLocation(s.location) || s.location.kind !== 'store') continue;
+      const entries = byEnvironment.get(b.environment) ?? new Map<string, StoreEntry>();
+      byEnvironment.set(b.environment, entries);
+      entries.set(locationId(s.location), {
+        name: s.name,
+        ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
+        location: s.location,
+      });
+    }
+  for (const [name, entries] of byEnvironment) {
+    const environment = input.manifest.environments.find((e) => e.name === name);
+    if (!environment) continue;
+    const list = [...entries.entries()];
+    const store = await storeOf(environment).open();
+    const facts = await store.facts(
+      { root, manifest: input.manifest, environment },
+      list.map(([, e]) => e),
+    );
+    list.forEach(([id], i) => {
+      const f = facts[i];
+      if (!f) return;
+      secrets[id] = {
+        exists: f.exists,
+        length: 0,
+        placeholder: false,
+        equalsExample: false,
+        estimatedBits: 0,
+        remote: true,
+        ...(f.ageDays !== undefined ? { ageDays: f.ageDays } : {}),
+      };
+    });
+  }
+  return { ...input, secrets };
+}
 
 function pick<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;

@@ -53,7 +53,11 @@ export const store: Store = {
     try {
       return await mapLimit(entries, 8, async (e) => {
         const d = await sm.describe(refOf(e));
-        return { exists: d?.current !== undefined };
+        const changed = d?.lastChanged ?? d?.created;
+        return {
+          exists: d?.current !== undefined,
+          ...(d?.current !== undefined && changed ? { ageDays: (Date.now() - changed.getTime()) / 86_400_000 } : {}),
+        };
       });
     } finally {
       sm.close();

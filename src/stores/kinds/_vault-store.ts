@@ -66,7 +66,12 @@ export const store: Store = {
       return await mapLimit(entries, PARALLEL, async (e) => {
         const meta = await client.kvMetadata(mount, refOf(e));
         const current = meta?.versions[String(meta.currentVersion)];
-        return { exists: current !== undefined && current.deletionTime === '' && !current.destroyed };
+        const exists = current !== undefined && current.deletionTime === '' && !current.destroyed;
+        const written = current ? Date.parse(current.createdTime.replace(/(\.\d{3})\d+/, '$1')) : Number.NaN;
+        return {
+          exists,
+          ...(exists && Number.isFinite(written) ? { ageDays: (Date.now() - written) / 86_400_000 } : {}),
+        };
       });
     } finally {
       client.close();
