@@ -282,6 +282,19 @@ describe('run reads from an AWS Secrets Manager store', () => {
     }
   });
 
+  test('check --stores asks Secrets Manager: everything there and fresh, or missing under another name', async () => {
+    const ok = await cli(['check', '--env', 'prod', '--stores'], dir, moto.env);
+    assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+    const r = await cli(['check', '--env', 'prod', '--stores', '--json'], dir2, moto.env);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { problems: { rule: string; message: string }[] };
+    assert.ok(
+      report.problems.some((p) => p.rule === 'secret-missing' && p.message.includes('other/production/DB_PASSWORD')),
+      r.stdout,
+    );
+    assert.ok(!Object.values(VALUES).some((v) => r.stdout.includes(v) || r.stderr.includes(v)));
+  });
+
   test('a missing secret names the secret and its AWS name', async () => {
     const r = await cli(['run', '--env', 'prod', '--service', 'api', '--', 'node', '-e', '0'], dir2, moto.env);
     assert.notEqual(r.code, 0);
