@@ -150,6 +150,25 @@ describe('run reads from a Vault store', () => {
     assert.ok(!Object.values(VALUES).some((v) => text.includes(v)), 'no value in plain text');
   });
 
+  test('export --include-secrets reads from Vault into a 0600 file; without it the secret is named, not exported', async () => {
+    const env = { VAULT_ADDR: fake.address, VAULT_TOKEN: TOKEN };
+    const r = await cli(
+      ['export', '--env', 'prod', '--service', 'worker', '--tenant', 'acme', '--include-secrets', '-o', 'acme.env'],
+      dir,
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(join(dir, 'acme.env'), 'utf8');
+    assert.equal(statSync(join(dir, 'acme.env')).mode & 0o777, 0o600);
+    assert.match(text, new RegExp(`API_TOKEN='?${VALUES['shop/production/acme/API_TOKEN']}`));
+    assert.ok(!text.includes(VALUES['shop/production/wex/API_TOKEN'] ?? '-'), 'not another tenant’s');
+    assertClean(r, [TOKEN, ...Object.values(VALUES)]);
+    const names = await cli(['export', '--env', 'prod', '--service', 'api', '-o', '-'], dir, env);
+    assert.equal(names.code, 0, names.stderr);
+    assert.match(names.stderr, /DB_PASSWORD is not a local file \(shop\/production\/DB_PASSWORD\); not exported/);
+    assert.ok(!names.stdout.includes(VALUES['shop/production/DB_PASSWORD'] ?? '-'));
+  });
+
   test('a missing entry is a located error naming the path', async () => {
     const c = new VaultClient({ address: fake.address, auth: { token: TOKEN }, backoffMs: 0 });
     await c.kvDelete('secret', 'shop/production/wex/API_TOKEN');
