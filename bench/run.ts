@@ -19,7 +19,17 @@ const suites: Suite[] = [
   { name: 'check', run: async () => (await import('./check.ts')).benchCheck() },
   { name: 'scan', run: async () => (await import('./scan.ts')).benchScan() },
   { name: 'stores', run: async () => (await import('./stores.ts')).benchStores() },
+  { name: 'growth', run: async () => growthRows(await import('./growth.ts')) },
 ];
+
+/** Growth checks keep their assertion here (they left `npm test`, where load made them flake). */
+let growth: { name: string; ratio: number; superlinear: boolean }[] = [];
+let growthTitle = '';
+function growthRows(g: typeof import('./growth.ts')): Row[] {
+  growth = g.benchGrowth();
+  growthTitle = `## Growth: CPU time for ${g.GROWTH}× the input (linear ≈ ${g.GROWTH}×, quadratic ≈ ${g.GROWTH ** 2}×; the bench fails at ≥ ${g.SUPERLINEAR}×)`;
+  return [];
+}
 
 /** The parse bench reports raw samples; turn them into a row with throughput. */
 function toRow(r: { name: string; ours_ms: number[]; peer_ms: number[]; bytes: number }): Row {
@@ -64,12 +74,28 @@ for (const row of json)
     lines.push(
       `| ${i === 0 ? row.benchmark : ''} | ${i === 0 ? `${fmt(row.ours.median)} ms [${fmt(row.ours.min)}–${fmt(row.ours.max)}]` : ''} | ${peer.name} | ${fmt(peer.median)} ms [${fmt(peer.min)}–${fmt(peer.max)}] | **${peer.ratio.toFixed(2)}×** | ${i === 0 ? row.notes.join('; ') : ''} |`,
     );
+if (growth.length > 0)
+  lines.push(
+    '',
+    growthTitle,
+    '',
+    '| case | ratio | verdict |',
+    '| --- | --- | --- |',
+    ...growth.map((g) => `| ${g.name} | **${g.ratio.toFixed(1)}×** | ${g.superlinear ? 'SUPERLINEAR' : 'linear'} |`),
+  );
 writeFileSync(join(repo, 'bench', 'results.md'), `${lines.join('\n')}\n`);
 writeFileSync(
   join(repo, 'bench', 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows: json }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows: json, growth }, null, 2)}\n`,
 );
 process.stdout.write(`${lines.join('\n')}\n`);
+const superlinear = growth.filter((g) => g.superlinear);
+if (superlinear.length > 0) {
+  process.stderr.write(
+    `bench: superlinear growth in ${superlinear.map((g) => `${g.name} (${g.ratio.toFixed(1)}×)`).join(', ')}\n`,
+  );
+  process.exit(1);
+}
 
 function summary(ms: number[], name: string) {
   return { name, runs: ms.length, median: median(ms), min: Math.min(...ms), max: Math.max(...ms) };

@@ -9,3 +9,24 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The seed of this process's test randomness: ENVPLANE_TEST_SEED, or a fixed default, so that a value an assertion
+ * depends on is the same on every run (a fresh `randomBytes` made `looksRandom` false about once in thirty runs).
+ * Printed once per test file that draws, so a run with another seed can be replayed.
+ */
+export const TEST_SEED = Number(process.env.ENVPLANE_TEST_SEED ?? 20_261_208) >>> 0;
+
+let shared: (() => number) | undefined;
+
+/** `n` bytes from the seeded generator (the same bytes in the same order on every run with the same seed). */
+export function seededBytes(n: number, next?: () => number): Buffer {
+  if (!next && !shared) {
+    shared = mulberry32(TEST_SEED);
+    console.log(`test randomness: seed ${TEST_SEED} (replay with ENVPLANE_TEST_SEED=${TEST_SEED})`);
+  }
+  const draw = next ?? shared!;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(draw() * 256);
+  return out;
+}

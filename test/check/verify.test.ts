@@ -3,7 +3,7 @@
  * `envplane run` and fails when an instance can read a value that is not its own.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { seededBytes as randomBytes } from '../_random.ts';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';

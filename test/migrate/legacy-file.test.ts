@@ -14,7 +14,6 @@ import { resolveBundle } from '../../src/resolve/bundle.ts';
 import { findEnvironment, instanceOf } from '../../src/resolve/instances.ts';
 import { storeLocation } from '../../src/resolve/secrets.ts';
 import { readSecretValue } from '../../src/stores/read.ts';
-import { GROWTH, growthRatio, SUPERLINEAR } from '../_growth.ts';
 import { CLI, hashTree, runCli } from '../_helpers.ts';
 import { assertNoSecretIn, expected, legacyProject, MANIFEST, SECRET_KEYS } from './_fixtures.ts';
 
@@ -122,26 +121,6 @@ describe('migrate <legacy file>', () => {
     const left = hashTree(dir);
     delete after['.env.development'];
     assert.deepEqual(left, after);
-  });
-
-  it('scales linearly: 8× the keys take well under 24× as long (it was quadratic once)', () => {
-    const legacyText = (keys: number) => {
-      let text = '';
-      for (let i = 0; i < keys; i++)
-        text += i % 4 === 0 ? `SERVICE_${i}_PASSWORD="p${i}#x$y"\n` : `SETTING_${i}=value ${i}\n`;
-      return text;
-    };
-    let dir = '';
-    const migrate = (text: string) => {
-      dir = legacyProject();
-      writeFileSync(join(dir, '.env.development'), text);
-      const r = runCli(['migrate', '.env.development', '--env', 'dev', '--service', 'app'], { cwd: dir });
-      assert.equal(r.code, 0, r.stderr);
-    };
-    const ratio = growthRatio(legacyText, migrate, 250, { tries: 1, clock: 'children' });
-    assert.ok(ratio < SUPERLINEAR, `${GROWTH}× the keys took ${ratio.toFixed(1)}× as long`);
-    // The last run was the large one.
-    assert.equal(readSecretValue(dir, { kind: 'file', path: 'secrets/service_1996_password.txt' }), 'p1996#x');
   });
 
   it('on a terminal, asks about the keys it cannot classify (util-linux `script` provides the terminal)', () => {

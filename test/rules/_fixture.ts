@@ -3,7 +3,7 @@
  * Rules run in-process on facts gathered from the temporary folder, as `check` does.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { seededBytes as randomBytes } from '../_random.ts';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gatherFacts } from '../../src/project/facts.ts';

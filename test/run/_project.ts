@@ -30,6 +30,7 @@ export function fourPlanesWithSecrets(): Project {
   const canaries: Record<string, string> = {};
   for (const name of FOUR_PLANES_SECRETS) {
     // `/`, `+`, `=` and a space make the URL-encoded and base64 forms differ from the value.
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     canaries[name] = `canary-${name}/+= ${randomBytes(6).toString('hex')}`;
     writeFileSync(join(dir, 'secrets', `${name}.txt`), `${canaries[name]}\n`, { mode: 0o600 });
   }

@@ -3,7 +3,7 @@
  * text around it; values generated the way envplane generates them are found 100% of the time.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { seededBytes as randomBytes } from '../_random.ts';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseGenerate } from '../../src/manifest/generate.ts';

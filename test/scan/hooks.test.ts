@@ -1,7 +1,7 @@
 /** `envplane hooks`: a real pre-commit hook in a real repository blocks a commit that stages a secret. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { seededBytes as randomBytes } from '../_random.ts';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { seededBytes as randomBytes } from '../_random.ts';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { encodedForms } from '../../src/scan/encodings.ts';

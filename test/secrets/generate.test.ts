@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DEFAULT_PASSWORD_CHARSET } from '../../src/manifest/generate.ts';
 import { generateValue, password } from '../../src/stores/generate.ts';
+import { seededBytes } from '../_random.ts';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -78,7 +78,7 @@ describe('password: no modulo bias', () => {
   });
 
   it('a 3-character charset over many CSPRNG draws passes a chi-square bound', () => {
-    const value = password(60_000, ['a', 'b', 'c'], randomBytes);
+    const value = password(60_000, ['a', 'b', 'c'], (n) => seededBytes(n));
     const counts = ['a', 'b', 'c'].map((c) => [...value].filter((x) => x === c).length);
     // df = 2; P(χ² > 27.6) = 1e-6: a fair generator fails this once in a million runs.
     assert.ok(chiSquare(counts) < 27.6, `chi-square ${chiSquare(counts)} for counts ${counts}`);
@@ -94,7 +94,7 @@ describe('password: no modulo bias', () => {
     // df = 199: mean 199, sd ≈ 20; 330 is beyond 1e-6. A modulo-biased generator scores in the tens of thousands.
     assert.ok(stat < 330, `chi-square ${stat}`);
     const naive = new Array<number>(200).fill(0);
-    for (const b of randomBytes(200_000)) naive[b % 200]!++;
+    for (const b of seededBytes(200_000)) naive[b % 200]!++;
     assert.ok(chiSquare(naive) > 5_000, 'the bound is tight enough to catch a modulo');
   });
 });

@@ -77,6 +77,7 @@ export function fillSecretFiles(dir: string, bundles: Bundle[]): Map<string, str
       const location = s.location;
       const path = location.kind === 'file' ? location.path : undefined;
       if (!path || values.has(path)) continue;
+      // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
       const value = `CANARY${randomBytes(9).toString('hex')}`;
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), `${value}\n`);

@@ -45,6 +45,7 @@ function plantCanaries(dir: string): Planted {
   const canary = (where: string) => {
     let value = byLocation.get(where);
     if (value === undefined) {
+      // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
       value = `CANARY${randomBytes(9).toString('hex')}`;
       byLocation.set(where, value);
     }
