@@ -26,6 +26,18 @@ import { after, describe, it } from 'node:test';
 import { verifyChain } from '../../src/audit/chain.ts';
 import { CLI, type CliResult, copyExample, hashTree, REPO, runCli } from '../_helpers.ts';
 
+/**
+ * A copy of the built CLI that any user can read and run: a fresh folder in the system temp folder, opened to all
+ * (0755 folders, 0644 files), removed when the file ends. The CLI bundles are self-contained (no node_modules).
+ */
+function readableCli(): string {
+  const base = mkdtempSync(join(tmpdir(), 'envplane-cli-'));
+  after(() => rmSync(base, { recursive: true, force: true }));
+  cpSync(join(REPO, 'dist'), join(base, 'dist'), { recursive: true });
+  execFileSync('chmod', ['-R', 'u=rwX,go=rX', base]);
+  return join(base, 'dist', 'cli.cjs');
+}
+
 const SECRET_FILES = ['postgres_password', 'secret_key', 'openai_api_key', 'aws_access_key_id'];
 
 /** A tmpfs of `size`, unmounted when the file ends. */
@@ -210,9 +222,12 @@ describe('writes refused by the system before anything exists', () => {
     const dir = copyExample('four-planes');
     const root = process.getuid?.() === 0;
     // root writes anywhere: the command runs as `nobody`, owner of the copy (CI runs as root; a developer does not).
+    // `nobody` runs a copy of dist/ beside the project: the checkout may sit under a private (0700) folder, a clone
+    // in /root or in a `mktemp -d` folder, where it could not load dist/cli.cjs (MODULE_NOT_FOUND).
+    const cli = root ? readableCli() : CLI;
     if (root) execFileSync('chown', ['-R', '65534:65534', dir]);
     const asUser = (args: string[]): CliResult => {
-      const argv = [process.execPath, CLI, ...args];
+      const argv = [process.execPath, cli, ...args];
       const r = spawnSync(
         root ? 'setpriv' : argv[0]!,
         root ? ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv.slice(1),
