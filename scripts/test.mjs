@@ -21,6 +21,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The preflight (scripts/preflight.ts, table in scripts/tools.ts): every tool these files need, or one clear list of
+// what is missing with the apt-get line, before minutes of failures each naming a tool. As root under CI=true it
+// installs them.
+const pre = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/preflight.ts', ...files], { stdio: 'inherit' });
+if (pre.status !== 0) process.exit(pre.status ?? 1);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });
