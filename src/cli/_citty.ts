@@ -6,7 +6,20 @@ import { stripVTControlCharacters } from 'node:util';
 import { type CommandDef, renderUsage } from 'citty';
 import { colourOn } from './_style.ts';
 
-export async function usageText(command: CommandDef): Promise<string> {
-  const text = await renderUsage(command);
+/**
+ * The command's help, its USAGE line naming `envplane <command>` and ending with `tail` when the command takes more
+ * than options (`run`: `-- <command> [args…]`), which citty's renderer has no place for.
+ */
+export async function usageText(command: CommandDef, tail?: string): Promise<string> {
+  let text = await renderUsage(command, { meta: { name: 'envplane' } });
+  if (tail)
+    text = text
+      .split('\n')
+      .map((line) =>
+        stripVTControlCharacters(line).startsWith('USAGE ')
+          ? line.replace(/\s*((?:\x1b\[\d+m)*)$/, ` ${tail}$1`)
+          : line,
+      )
+      .join('\n');
   return colourOn(1) ? text : stripVTControlCharacters(text);
 }

@@ -28,6 +28,19 @@ function isTerminal(fd: number): boolean {
   }
 }
 
+/** What a standard stream is connected to, for messages that name it ("not printed to a terminal"). */
+export function streamKind(fd: 1 | 2): 'terminal' | 'file' | 'pipe' | 'null' | 'other' {
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile()) return 'file';
+    if (stat.isFIFO() || stat.isSocket()) return 'pipe';
+    if (stat.isCharacterDevice()) return stat.rdev === statSync('/dev/null').rdev ? 'null' : 'terminal';
+    return 'other';
+  } catch {
+    return 'other';
+  }
+}
+
 function palette(fd: 1 | 2) {
   const wrap = (open: number, close: number) => (text: string) =>
     colourOn(fd) ? `\x1b[${open}m${text}\x1b[${close}m` : text;

@@ -6,6 +6,8 @@ import type { CommandDef } from 'citty';
 
 interface Entry {
   description: string;
+  /** What follows the options on the `--help` USAGE line, when the command takes more than options. */
+  usage?: string;
   // biome-ignore lint/suspicious/noExplicitAny: commands have different argument shapes
   load: () => Promise<CommandDef<any>>;
 }
@@ -33,6 +35,7 @@ export const commands: Record<string, Entry> = {
   },
   run: {
     description: 'Run a command with one instance’s config as env vars and its secrets as private files',
+    usage: '-- <command> [args…]',
     load: () => import('./commands/run.ts').then((m) => m.default),
   },
   setup: {

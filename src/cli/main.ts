@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (own.includes('--help') || own.includes('-h')) {
       const { usageText } = await import('./_citty.ts');
-      process.stdout.write(`${await usageText(command)}\n`);
+      process.stdout.write(`${await usageText(command, entry.usage)}\n`);
       return EXIT.ok;
     }
     const args = parseFlags(name, (await resolveArgs(command)) ?? {}, rest);

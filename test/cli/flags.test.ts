@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import type { ArgsDef } from 'citty';
 import fc from 'fast-check';
 import { parseFlags } from '../../src/cli/_flags.ts';
@@ -175,7 +176,14 @@ describe('--help', () => {
       assert.equal(r.code, 0, `${command}: ${r.stderr}`);
       assert.match(r.stdout, /USAGE/, command);
       assert.doesNotMatch(r.stdout, /\x1b\[/, `${command} --help into a pipe has escape codes`);
+      assert.match(r.stdout, new RegExp(`^USAGE envplane ${command} `, 'm'), command);
     }
+  });
+
+  test('run --help shows the command it runs after `--`, with colour too', () => {
+    assert.match(runCli(['run', '--help']).stdout, /^USAGE envplane run \[OPTIONS\] -- <command> \[args…\]$/m);
+    const coloured = runCli(['run', '--help'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }).stdout;
+    assert.match(stripVTControlCharacters(coloured), /^USAGE envplane run \[OPTIONS\] -- <command> \[args…\]$/m);
   });
 });
 

@@ -49,6 +49,22 @@ describe('required-key-unset', () => {
     );
     assert.equal(problems[0]!.location?.file, 'envplane.yaml');
   });
+  test("a per-tenant key's hint names the tenant's own layer, not a layer every tenant shares", () => {
+    const [p, ...rest] = of(check(project({ '.env.etl.wex': '' }), { environment: 'dev' }), 'required-key-unset');
+    assert.equal(rest.length, 0);
+    assert.match(p!.message, /CLIENT_NAME is required but has no value for etl@wex in development/);
+    assert.equal(p!.hint, "CLIENT_NAME is per tenant: set it in each tenant's own layer (.env.etl.wex)");
+    // A service with no per-tenant layer is told to add one.
+    const none = manifest(['    config: [".env.etl.{tenant}"]\n', '']);
+    const [q] = of(
+      check(project({ 'envplane.yaml': none, '.env.etl.wex': null, '.env.etl.techcorp': null }), {
+        environment: 'dev',
+      }),
+      'required-key-unset',
+    );
+    assert.match(q!.hint ?? '', /give services\.etl\.config a per-tenant layer such as "\.env\.etl\.\{tenant\}"/);
+    assert.doesNotMatch(q!.hint ?? '', /config\/common\.env/);
+  });
   test('an empty value counts as unset; a value in the environment layer does not', () => {
     assert.equal(
       of(check(project({ 'config/common.env': 'DB_HOST=\nAPI_URL=http://x\n' })), 'required-key-unset').length,

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -14,7 +14,7 @@ import { loadProject } from '../../src/project/load.ts';
 import { findEnvironment } from '../../src/resolve/instances.ts';
 import { secretSource } from '../../src/targets/_compose.ts';
 import { renderK8s } from '../../src/targets/k8s.ts';
-import { copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
+import { CLI, copyExample, hashTree, runCli, tempDir } from '../_helpers.ts';
 import { bundlesOf, fillSecretFiles } from './_tools.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -110,7 +110,7 @@ describe('render k8s', () => {
     const canaries = fillSecretFiles(dir, bundlesOf(dir, 'development'));
     const plain = runCli(['render', 'k8s', '--env', 'dev'], { cwd: dir });
     assert.equal(plain.code, 2);
-    assert.match(plain.stderr, /secret values.*not printed/);
+    assert.match(plain.stderr, /secret values and is not written to standard output \(a pipe here\)/);
     assert.equal(plain.stdout, '');
     const revealed = runCli(['render', 'k8s', '--env', 'dev', '--reveal'], { cwd: dir });
     assert.equal(revealed.code, 0);
@@ -118,6 +118,28 @@ describe('render k8s', () => {
     const prod = runCli(['render', 'k8s', '--env', 'prod'], { cwd: dir });
     assert.equal(prod.code, 2);
     assert.match(prod.stderr, /external store.*--external-secrets/s);
+  });
+
+  it('the refusal names where stdout goes: a file (`> file`), or a terminal', () => {
+    const dir = copyExample('four-planes');
+    fillSecretFiles(dir, bundlesOf(dir, 'development'));
+    const out = join(dir, 'out.yaml');
+    const fd = openSync(out, 'w');
+    const toFile = spawnSync(process.execPath, [CLI, 'render', 'k8s', '--env', 'dev'], {
+      cwd: dir,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    closeSync(fd);
+    assert.equal(toFile.status, 2);
+    assert.match(toFile.stderr, /not written to standard output \(a file here, which the shell created with its umask/);
+    assert.doesNotMatch(toFile.stderr, /terminal/);
+    assert.equal(readFileSync(out, 'utf8'), '');
+    // util-linux `script` gives the command a real terminal.
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} render k8s --env dev`;
+    const tty = spawnSync('script', ['-qec', cli, '/dev/null'], { cwd: dir, encoding: 'utf8', input: '' });
+    assert.match(tty.stdout, /secret values and is not printed to a terminal/);
   });
 
   it('--external-secrets renders ExternalSecret objects without values', () => {

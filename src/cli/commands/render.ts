@@ -39,7 +39,7 @@ import { renderSwarm } from '../../targets/swarm.ts';
 import { renderVaultPolicy } from '../../targets/vault-policy.ts';
 import type { Rendering } from '../../targets/types.ts';
 import { required, requiredArgument } from '../_context.ts';
-import { style, styleErr } from '../_style.ts';
+import { streamKind, style, styleErr } from '../_style.ts';
 import { invalidFlagValue, outputFile } from '../_flags.ts';
 import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
 
@@ -377,13 +377,22 @@ function projectPath(root: string, output: string): string {
   return relative(root, resolve(output)).split(sep).join('/');
 }
 
+/** Where a refused secret rendering would have gone: a redirected stdout is a file the shell made with its umask. */
+const SECRET_STDOUT: Record<ReturnType<typeof streamKind>, string> = {
+  terminal: 'printed to a terminal',
+  file: 'written to standard output (a file here, which the shell created with its umask, not mode 0600)',
+  pipe: 'written to standard output (a pipe here)',
+  null: 'written to standard output',
+  other: 'written to standard output',
+};
+
 function printOut(rendering: Rendering, a: Args): number {
   if (a.check)
     throw new EnvplaneError('usage', '--check compares a file on disk', { hint: 'name the file with -o <path>' });
   const secret = rendering.files.some((f) => f.secret);
   if (secret && !a.reveal)
-    throw new EnvplaneError('usage', 'this output carries secret values and is not printed to a terminal', {
-      hint: 'write it with -o <file> (mode 0600), or pass --reveal to print it',
+    throw new EnvplaneError('usage', `this output carries secret values and is not ${SECRET_STDOUT[streamKind(1)]}`, {
+      hint: 'write it with -o <file> (mode 0600), or pass --reveal to write it to standard output',
     });
   if (a.json)
     process.stdout.write(
