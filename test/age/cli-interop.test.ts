@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -24,6 +23,7 @@ import {
   stanzaCount,
 } from '../../src/age/age.ts';
 import { tempDir } from '../_helpers.ts';
+import { seededBytes } from '../_random.ts';
 
 function tool(name: string, args: string[], input?: Uint8Array) {
   const r = spawnSync(name, args, { input: input ?? Buffer.alloc(0) });
@@ -55,7 +55,7 @@ describe('age: envplane and the age CLI read each other', () => {
   test('envplane encrypts, age decrypts: armored and binary, every chunk boundary, two recipients', () => {
     for (const size of SIZES)
       for (const armored of [true, false]) {
-        const plain = randomBytes(size);
+        const plain = seededBytes(size);
         const file = encrypt(plain, [alice.identity.recipient, bob.identity.recipient]);
         const path = join(dir, `out-${size}-${armored}.age`);
         writeFileSync(path, armored ? armor(file) : file);
@@ -71,7 +71,7 @@ describe('age: envplane and the age CLI read each other', () => {
   test('age encrypts, envplane decrypts: armored and binary, every chunk boundary, two recipients', () => {
     for (const size of SIZES)
       for (const armored of [true, false]) {
-        const plain = randomBytes(size);
+        const plain = seededBytes(size);
         const args = ['-r', alice.recipient, '-r', bob.recipient, ...(armored ? ['-a'] : [])];
         const r = tool('age', args, plain);
         assert.equal(r.code, 0, r.stderr);
@@ -106,7 +106,7 @@ describe('age: envplane and the age CLI read each other', () => {
   });
 
   test('tampering anywhere and truncation anywhere: both refuse, neither outputs anything', () => {
-    const plain = randomBytes(70_000);
+    const plain = seededBytes(70_000);
     const file = encrypt(plain, [alice.identity.recipient]);
     // Every header byte, then a spread of payload bytes (seeded by position, not random).
     const positions = [

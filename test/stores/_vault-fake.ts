@@ -115,7 +115,9 @@ export class VaultFake {
           path,
           type: 'kv',
           version: String(version),
+          // unseeded: an id or token the fake issues, like Vault's own; no assertion depends on its bytes.
           uuid: randomUUID(),
+          // unseeded: an id or token the fake issues, like Vault's own; no assertion depends on its bytes.
           accessor: `kv_${randomUUID().slice(0, 8)}`,
           maxVersions: 0,
           casRequired: false,
@@ -263,12 +265,14 @@ export class VaultFake {
       const role = this.appRoles[String(body.role_id ?? '')];
       if (!role || role.secretId !== body.secret_id)
         return { status: 400, body: { errors: ['invalid role or secret ID'] } };
+      // unseeded: an id or token the fake issues, like Vault's own; no assertion depends on its bytes.
       const issued = `hvs.${randomUUID().replaceAll('-', '')}`;
       this.tokens.set(issued, role.policy);
       return ok(
         {},
         {
           client_token: issued,
+          // unseeded: an id or token the fake issues, like Vault's own; no assertion depends on its bytes.
           accessor: randomUUID(),
           policies: ['default'],
           token_policies: ['default'],
@@ -528,6 +532,7 @@ function ok(data: unknown, auth: unknown = null): { status: number; body: unknow
 
 function envelope(data: unknown, auth: unknown = null): unknown {
   return {
+    // unseeded: an id or token the fake issues, like Vault's own; no assertion depends on its bytes.
     request_id: randomUUID(),
     lease_id: '',
     renewable: false,
