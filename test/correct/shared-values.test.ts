@@ -4,18 +4,18 @@
  * environment is refused unless asked for, naming each shared secret.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { copyExample, runCli, tempDir } from '../_helpers.ts';
+import { seededBytes } from '../_random.ts';
 
 type Report = { problems: { rule: string; message: string; environment?: string; key?: string }[] };
 const reused = (dir: string, ...args: string[]) => {
   const r = runCli(['check', '--json', ...args], { cwd: dir });
   return (JSON.parse(r.stdout) as Report).problems.filter((p) => p.rule === 'secret-reused');
 };
-const strong = () => randomBytes(32).toString('base64');
+const strong = () => seededBytes(32).toString('base64');
 
 describe('check: secret-reused across tenants and outside --env', () => {
   it('wex’s JIRA_TOKEN copied over techcorp’s is found, by name only', () => {

@@ -27,9 +27,11 @@ test('live Vault (VAULT_ADDR): KV v2 write, read, CAS conflict, delete of a scra
   const mount = process.env.ENVPLANE_LIVE_VAULT_MOUNT ?? 'secret';
   say(`live Vault suite RUNS against ${process.env.VAULT_ADDR} (mount ${mount})`);
   const c = new VaultClient(vaultSettingsFromEnv(process.env));
+  // unseeded: a real Vault or AWS account is shared with other runs; names and values must not collide.
   const path = `envplane-live-test/${randomBytes(6).toString('hex')}`;
   try {
     assert.deepEqual(await c.mountOf(`${mount}/${path}`), { mount, version: 2 });
+    // unseeded: a real Vault or AWS account is shared with other runs; names and values must not collide.
     const value = randomBytes(16).toString('base64');
     assert.deepEqual(await c.kvWrite(mount, path, { value }, 0), { version: 1 });
     assert.deepEqual(await c.kvWrite(mount, path, { value: 'other' }, 0), { conflict: true });
@@ -51,6 +53,7 @@ test('live AWS (AWS_PROFILE): Secrets Manager reads through the default provider
   say(`live AWS suite RUNS with profile ${process.env.AWS_PROFILE} (read-only: nothing is created)`);
   const sm = new AwsSecrets(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {});
   try {
+    // unseeded: a real Vault or AWS account is shared with other runs; names and values must not collide.
     const name = `envplane-live-test/${randomBytes(6).toString('hex')}`;
     assert.equal(await sm.get(name), undefined);
     assert.equal((await sm.getMany([name])).size, 0);
