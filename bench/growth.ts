@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportJson, reportSarif, reportText } from '../src/cli/_report.ts';
 import { type CheckResult, RULES } from '../src/rules/index.ts';
+import { credentialIn } from '../src/credentials.ts';
 import { findPatterns } from '../src/scan/patterns.ts';
 import { MANIFEST } from '../test/migrate/_fixtures.ts';
 import { GROWTH, growthRatio, SUPERLINEAR } from './_growth.ts';
@@ -35,6 +36,15 @@ const HOSTILE: Array<[string, (n: number) => string]> = [
   ['___…=', (n) => `${'_'.repeat(n)}=`],
   ['gh…', (n) => 'gh'.repeat(n / 2)],
   ['k. = Z9…', (n) => `${'k.'.repeat(n / 4)} = ${'Z9'.repeat(n / 4)}`],
+];
+
+/** Inputs built to make the credential detector (init's and check's, src/credentials.ts) rescan. */
+const CREDENTIAL_HOSTILE: Array<[string, (n: number) => string]> = [
+  ['a://…', (n) => 'a://'.repeat(n / 4)],
+  ['a://u@…', (n) => `a://${'u@'.repeat(n / 2)}`],
+  ['k=…', (n) => 'k='.repeat(n / 2)],
+  ['Password="…', (n) => `Password=${'"'.repeat(n)}x`],
+  ['x=;…', (n) => 'x=;'.repeat(n / 3)],
 ];
 
 /** A check result with `n` unused-key warnings (a layer with 40 000 undeclared keys once took minutes to report). */
@@ -79,6 +89,10 @@ export const CASES: Case[] = [
   ...HOSTILE.map(([name, make]) => ({
     name: `scan patterns on ${name}`,
     ratio: () => growthRatio(make, findPatterns, 500_000),
+  })),
+  ...CREDENTIAL_HOSTILE.map(([name, make]) => ({
+    name: `credential detector on ${name}`,
+    ratio: () => growthRatio(make, (v: string) => credentialIn(v), 200_000),
   })),
   ...(
     [
