@@ -233,6 +233,41 @@ describe('run reads from a Vault store', () => {
     assertClean(r, [limited, TOKEN, ...Object.values(VALUES)]);
   });
 
+  test('5xx and 429 answers are retried; an error body echoing the token and a value never reaches the output', async () => {
+    const env = { VAULT_ADDR: fake.address, VAULT_TOKEN: TOKEN, ENVPLANE_RETRY_BACKOFF_MS: '0' };
+    fake.faults.push({
+      match: (m) => m === 'GET',
+      action: { status: 503, body: { errors: ['Vault is sealed'] } },
+      times: 1,
+    });
+    fake.faults.push({
+      match: (m) => m === 'GET',
+      action: { status: 429, body: { errors: ['rate limit quota exceeded'] } },
+      times: 1,
+    });
+    const ok = await cli(['run', '--env', 'prod', '--service', 'api', '--', ...SHOW], dir, env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual((JSON.parse(ok.stdout) as { files: Record<string, string> }).files, {
+      DB_PASSWORD: VALUES['shop/production/DB_PASSWORD'],
+    });
+    const echo = `request {"token":"${TOKEN}","value":"${VALUES['shop/production/DB_PASSWORD']}"} failed`;
+    fake.faults.push({ match: (m) => m === 'GET', action: { status: 500, body: { errors: [echo] } } });
+    try {
+      const r = await cli(['run', '--env', 'prod', '--service', 'api', '--', 'node', '-e', '0'], dir, env);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /HTTP 500/);
+      assert.match(r.stderr, /secret\/data\/shop\/production\/DB_PASSWORD/);
+      assert.ok(!r.stderr.includes(TOKEN), 'the token is masked');
+      assert.ok(
+        !r.stderr.includes(VALUES['shop/production/DB_PASSWORD'] ?? '-'),
+        'a data read’s answer is never quoted',
+      );
+      assert.ok(!r.stdout.includes(TOKEN));
+    } finally {
+      fake.faults.length = 0;
+    }
+  });
+
   test('a refused connection is a failure naming the address, after bounded retries', async () => {
     const port = await freePort();
     const r = await cli(['run', '--env', 'prod', '--service', 'api', '--', 'node', '-e', '0'], dir, {

@@ -186,7 +186,8 @@ export class VaultClient {
     const api = `${mount}/data/${path}`;
     const a = await this.call('GET', api, undefined, version === undefined ? undefined : `version=${version}`);
     if (a.status === 404) return undefined;
-    this.expect(a, 'GET', api, [200]);
+    // The answer to a data read may hold values whatever its status: its text is never quoted.
+    this.expect(a, 'GET', api, [200], [], false);
     const d = field(a.body, 'data');
     const data = field(d, 'data');
     const meta = field(d, 'metadata');
@@ -436,9 +437,9 @@ export class VaultClient {
   }
 
   /** Throws a located error unless the status is one of `ok`; server text is quoted with secrets masked. */
-  expect(a: Answer, method: string, api: string, ok: number[], values: readonly string[] = []): void {
+  expect(a: Answer, method: string, api: string, ok: number[], values: readonly string[] = [], quote = true): void {
     if (ok.includes(a.status)) return;
-    const said = this.quote(errorsOf(a.body), values);
+    const said = quote ? this.quote(errorsOf(a.body), values) : '';
     const tail = said ? `: ${said}` : '';
     if (a.status === 403)
       throw new VaultError(
