@@ -23,6 +23,7 @@ import { secretInConfig } from './secret-in-config.ts';
 import { secretMissing } from './secret-missing.ts';
 import { secretNotIgnored } from './secret-not-ignored.ts';
 import { secretReused } from './secret-reused.ts';
+import { secretSameValue } from './secret-same-value.ts';
 import { secretTooOld } from './secret-too-old.ts';
 import { secretTracked } from './secret-tracked.ts';
 import { secretUntrusted } from './secret-untrusted.ts';
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   unusedKey,
   serviceLayerUndeclared,
   secretReused,
+  secretSameValue,
   secretTracked,
   secretNotIgnored,
   secretFileMode,

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -258,6 +259,30 @@ describe('secret-reused', () => {
   });
   test('different values are fine', () => {
     assert.deepEqual(of(check(project()), 'secret-reused'), []);
+  });
+});
+
+describe('secret-same-value', () => {
+  test('two different secrets with one value in one environment: a warning naming both, never the value', () => {
+    const value = strong();
+    const r = check(project({ 'secrets/db_password.txt': `${value}\n`, 'secrets/wex/jira_token.txt': `${value}\n` }));
+    const problems = of(r, 'secret-same-value');
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.severity, 'warning');
+    assert.match(
+      problems[0]!.message,
+      /^secrets db_password \(secrets\/db_password\.txt\) and jira_token@wex \(secrets\/wex\/jira_token\.txt\) hold the same value in development$/,
+    );
+    assert.ok(!JSON.stringify(r).includes(value));
+    assert.ok(!JSON.stringify(r).includes(createHash('sha256').update(value).digest('hex')));
+  });
+  test('the same value in two environments is secret-reused, not this; different values are fine', () => {
+    const value = strong();
+    const r = check(
+      project({ 'secrets/db_password.txt': `${value}\n`, 'secrets-prod/wex/jira_token.txt': `${value}\n` }),
+    );
+    assert.deepEqual(of(r, 'secret-same-value'), []);
+    assert.deepEqual(of(check(project()), 'secret-same-value'), []);
   });
 });
 
