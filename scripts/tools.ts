@@ -97,6 +97,6 @@ export const TOOLS: Tool[] = [
     probe: ['python3', '-c', 'import moto, boto3'],
     manual: "pip install 'moto[server]>=5.2' boto3 (no Debian package)",
     why: 'a local AWS Secrets Manager for the AWS store tests',
-    usedBy: ['stores/aws'],
+    usedBy: ['stores/aws', 'stores/remote-run'],
   },
 ];
