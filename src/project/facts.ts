@@ -8,7 +8,12 @@ import { resolveBundle } from '../resolve/bundle.ts';
 import { findEnvironment, findService, listInstances } from '../resolve/instances.ts';
 import type { Bundle } from '../resolve/types.ts';
 import { isPlaceholder, looksLikeSecretValue } from '../rules/_value-shape.ts';
-import type { BundleFact, CheckInput, LayerFacts } from '../rules/types.ts';
+import { join } from 'node:path';
+import type { ComposeModel } from '../adopt/compose-model.ts';
+import { type DotenvEntry, parseDotenvEntries } from '../dotenv/index.ts';
+import { EnvplaneError } from '../errors.ts';
+import { readTextIfExists } from '../io/read.ts';
+import type { BundleFact, CheckInput, LayerEntryFact, LayerFacts } from '../rules/types.ts';
 import { loadProject, type Project } from './load.ts';
 import { secretDirs, secretFacts, sha256, templates } from './_secret-facts.ts';
 import { composeModels, dockerfiles, layerBackups } from './_tree-facts.ts';
@@ -37,6 +42,7 @@ export function gatherFacts(options: FactOptions = {}): { root: string; input: C
     .filter((e) => !environments.includes(e))
     .flatMap((e) => instances.map((i) => resolveBundle(manifest, project.layers, e, i)));
   const bundleFacts = bundles.map(bundleFact);
+  const compose = composeModels(root);
   const input: CheckInput = {
     manifest,
     environments,
@@ -48,7 +54,8 @@ export function gatherFacts(options: FactOptions = {}): { root: string; input: C
     secretDirs: secretDirs(root, environments, bundles),
     templates: templates(root, environments),
     dockerfiles: dockerfiles(root),
-    compose: composeModels(root),
+    compose,
+    envFiles: envFileFacts(project, compose),
     layerBackups: layerBackups(root, Object.keys(project.layers)),
   };
   return { root, input };
@@ -67,15 +74,36 @@ function bundleFact(b: Bundle): BundleFact {
 
 function layerFacts(project: Project): LayerFacts {
   const out: Record<string, LayerFacts[string]> = {};
-  for (const [file, entries] of Object.entries(project.layers))
-    out[file] = entries?.map((e) => ({
-      key: e.key,
-      line: e.line,
-      column: e.column,
-      length: e.value.length,
-      digest: sha256(e.value),
-      looksSecret: looksLikeSecretValue(e.value),
-      placeholder: isPlaceholder(e.value, project.manifest.project, e.key),
-    }));
+  for (const [file, entries] of Object.entries(project.layers)) out[file] = entries && entryFacts(project, entries);
   return out;
+}
+
+/** The env files the compose files list that are not layers, read as Compose reads them; unreadable ones left out. */
+function envFileFacts(project: Project, compose: ComposeModel[]): LayerFacts {
+  const out: Record<string, LayerFacts[string]> = {};
+  const paths = new Set(
+    compose.flatMap((m) => Object.values(m.services).flatMap((s) => s.envFiles.map((e) => e.path))),
+  );
+  for (const path of paths) {
+    if (Object.hasOwn(project.layers, path) || path.includes('$')) continue;
+    try {
+      const text = readTextIfExists(join(project.root, path), path, { noFollow: true });
+      if (text !== undefined) out[path] = entryFacts(project, parseDotenvEntries(text, { lookup: {}, file: path }));
+    } catch (error) {
+      if (!(error instanceof EnvplaneError)) throw error;
+    }
+  }
+  return out;
+}
+
+function entryFacts(project: Project, entries: readonly DotenvEntry[]): LayerEntryFact[] {
+  return entries.map((e) => ({
+    key: e.key,
+    line: e.line,
+    column: e.column,
+    length: e.value.length,
+    digest: sha256(e.value),
+    looksSecret: looksLikeSecretValue(e.value),
+    placeholder: isPlaceholder(e.value, project.manifest.project, e.key),
+  }));
 }

@@ -24,6 +24,14 @@ interface Context {
   allLayerPaths: Set<string>;
   /** Environment variable name → the key it carries: config keys by name, secrets also by their upper-case name. */
   keyOfVariable: Map<string, Key>;
+  /** The assignments of an env file (a layer, or another file a compose file lists); undefined when unreadable. */
+  envFileEntries: (path: string) => readonly EnvFileEntry[] | undefined;
+}
+
+interface EnvFileEntry {
+  key: string;
+  line: number;
+  looksSecret: boolean;
 }
 
 function checkService(context: Context, model: ComposeModel, service: ComposeService): Finding[] {
@@ -39,14 +47,41 @@ function checkService(context: Context, model: ComposeModel, service: ComposeSer
     if (tenant !== undefined && !tenants.has(tenant)) tenants.set(tenant, { file, line });
   };
 
+  // What the env files hand over, key by key: Compose gives the service every key of every file it lists.
+  const received = new Map<string, { envFile: ComposeService['envFiles'][number]; entry: EnvFileEntry }>();
   for (const envFile of service.envFiles) {
-    if (!allLayerPaths.has(envFile.path)) continue; // a file envplane does not manage
-    note(tenantOf.get(envFile.path), envFile.file, envFile.line);
-    if (allowedLayers.has(envFile.path)) continue;
+    const managed = allLayerPaths.has(envFile.path);
+    if (managed) {
+      note(tenantOf.get(envFile.path), envFile.file, envFile.line);
+      if (!allowedLayers.has(envFile.path)) {
+        found.push({
+          message: `${envFile.file} gives ${who} env_file ${envFile.path}, which the manifest does not give it`,
+          location: { file: envFile.file, line: envFile.line },
+          service: service.name,
+        });
+        continue; // the whole file is the finding; its keys are not listed one by one
+      }
+    }
+    for (const entry of context.envFileEntries(envFile.path) ?? []) received.set(entry.key, { envFile, entry });
+  }
+  for (const [name, { envFile, entry }] of received) {
+    const key = context.keyOfVariable.get(name);
+    const isSecret = key ? key.plane === 'secret' || key.plane === 'build' : entry.looksSecret;
+    const declared = key !== undefined && instances.some((i) => manifest.services[i.service]?.uses.includes(key.name));
+    if (declared && !isSecret) continue;
+    const via = `env_file ${envFile.path} (${envFile.path}:${entry.line})`;
     found.push({
-      message: `${envFile.file} gives ${who} env_file ${envFile.path}, which the manifest does not give it`,
+      message: isSecret
+        ? `${envFile.file} gives ${who} ${key ? `secret ${key.name}` : `${name}, which looks like a secret,`} as an environment variable through ${via}`
+        : `${envFile.file} gives ${who} ${name} through ${via}, which ${key ? 'the service does not declare' : 'the manifest does not know'}`,
       location: { file: envFile.file, line: envFile.line },
+      related: [{ file: envFile.path, line: entry.line }],
       service: service.name,
+      key: key?.name ?? name,
+      severity: isSecret ? 'error' : 'warning',
+      hint: isSecret
+        ? `stop listing ${envFile.path} under env_file (render the service with \`envplane render compose\`, which passes declared keys only), and mount ${key?.name ?? name} as a secret`
+        : `remove env_file ${envFile.path} from ${service.name} and let \`envplane render compose\` pass its declared keys, or declare ${name} in services.${service.name}.uses`,
     });
   }
   for (const variable of service.environment) {
@@ -56,6 +91,7 @@ function checkService(context: Context, model: ComposeModel, service: ComposeSer
     const declared = instances.some((i) => manifest.services[i.service]?.uses.includes(key.name));
     if (!isSecret && declared) continue;
     found.push({
+      severity: isSecret ? 'error' : 'warning',
       message: isSecret
         ? `${variable.file} gives ${who} secret ${key.name} as the environment variable ${variable.key}`
         : `${variable.file} gives ${who} ${variable.key}, which the manifest does not give it`,
@@ -121,6 +157,7 @@ export const composeOverGrant: Rule = {
   id: 'compose-over-grant',
   severity: 'error',
   title: 'Compose grants more than the manifest',
+  // Findings about config keys are warnings (the finding's own severity); secrets, files and tenants are errors.
   why: 'What runs is what Compose mounts: a hand-edited compose file can undo every least-privilege promise.',
   hint: 'remove the grant from the compose file, or declare the key for the service in envplane.yaml and render again',
   run(input) {
@@ -133,6 +170,7 @@ export const composeOverGrant: Rule = {
       owners: secretOwners(manifest),
       tenantOf: tenantLayers(manifest, manifest.environments),
       keyOfVariable: variableKeys(manifest),
+      envFileEntries: (path) => input.layers[path] ?? input.envFiles[path],
       allLayerPaths: new Set(
         all.flatMap((i) => manifest.environments.flatMap((e) => layersFor(manifest, e, i).map((l) => l.path))),
       ),

@@ -78,11 +78,12 @@ export function runRules(input: CheckInput, rules: readonly Rule[] = RULES): Che
   const silenced: SilencedProblem[] = [];
   for (const rule of rules)
     for (const finding of rule.run(input)) {
+      const { severity, ...rest } = finding;
       const problem: Problem = {
         rule: rule.id,
-        severity: rule.severity,
+        severity: severity ?? rule.severity,
         title: rule.title,
-        ...finding,
+        ...rest,
         hint: finding.hint ?? rule.hint,
       };
       const silence = input.manifest.silence.find((s) => matches(s, problem));

@@ -33,7 +33,11 @@ export interface Problem {
 }
 
 /** What a rule returns: the runner adds rule id, severity and title from the rule's table entry. */
-export type Finding = Omit<Problem, 'rule' | 'severity' | 'title' | 'hint'> & { hint?: string };
+export type Finding = Omit<Problem, 'rule' | 'severity' | 'title' | 'hint'> & {
+  hint?: string;
+  /** Overrides the rule's severity for this finding (one rule, findings of two weights). */
+  severity?: Severity;
+};
 
 export interface Rule {
   id: string;
@@ -155,6 +159,8 @@ export interface CheckInput {
   dockerfiles: DockerfileFact[];
   /** The project's own Compose files, one model per file. */
   compose: ComposeModel[];
+  /** Env files those compose files list that are not layers (layers are in `layers`), keys only. */
+  envFiles: LayerFacts;
   /** Backups of declared layers that exist (whatever their layer's state), sorted by path. */
   layerBackups: LayerBackupFact[];
 }
