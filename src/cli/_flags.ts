@@ -26,11 +26,12 @@ const GLOBAL: Record<string, OptionSpec> = { debug: { type: 'boolean' }, help: {
 export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly string[]): ParsedFlags {
   // Null-prototype maps: `--constructor` or `--__proto__` must be unknown flags, not inherited properties.
   const options: Record<string, OptionSpec> = Object.assign(Object.create(null), GLOBAL);
-  const positionals: { name: string; required: boolean }[] = [];
+  // A last positional whose valueHint ends in `…` takes every remaining argument (`envplane start [instances…]`).
+  const positionals: { name: string; required: boolean; rest: boolean }[] = [];
   for (const [name, arg] of Object.entries(def)) {
     refuseUnsupported(commandName, name, arg);
     if (arg.type === 'positional') {
-      positionals.push({ name, required: arg.required === true });
+      positionals.push({ name, required: arg.required === true, rest: arg.valueHint?.endsWith('…') === true });
       continue;
     }
     const short = 'alias' in arg && arg.alias !== undefined ? [arg.alias].flat()[0] : undefined;
@@ -79,7 +80,7 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
   const given = [...flags._];
   // An argument nothing reads is refused, not ignored: `envplane check production` would check every environment,
   // `audit show verify` would only show. The message counts it and never repeats it (it may be a pasted value).
-  if (given.length > positionals.length) {
+  if (given.length > positionals.length && positionals.at(-1)?.rest !== true) {
     const takes =
       positionals.length === 0
         ? `envplane ${commandName} takes no arguments, only options`
@@ -94,11 +95,11 @@ export function parseFlags(commandName: string, def: ArgsDef, rawArgs: readonly 
     );
   }
   flags._.push(...after);
-  positionals.forEach(({ name, required }, i) => {
+  positionals.forEach(({ name, required, rest }, i) => {
     const value = given[i];
     if (value === undefined && required)
       throw new EnvplaneError('usage', `missing <${name}> for envplane ${commandName}`, { hint: `see ${usage}` });
-    flags[name] = value;
+    flags[name] = rest ? given.slice(i) : value;
   });
   return flags;
 }

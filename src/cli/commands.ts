@@ -38,6 +38,15 @@ export const commands: Record<string, Entry> = {
     usage: '-- <command> [args…]',
     load: () => import('./commands/run.ts').then((m) => m.default),
   },
+  start: {
+    description:
+      'Run every instance’s command under its own bundle, together: prefixed redacted logs, readiness, restarts',
+    load: () => import('./commands/start.ts').then((m) => m.default),
+  },
+  restart: {
+    description: 'Rolling restart of one service’s instances in the running `envplane start` (waits until ready)',
+    load: () => import('./commands/restart.ts').then((m) => m.default),
+  },
   setup: {
     description: 'Create what is missing: secret files (generated or from .example), templates, .gitignore lines',
     load: () => import('./commands/setup.ts').then((m) => m.default),

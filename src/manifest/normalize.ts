@@ -7,6 +7,7 @@ import { unknownHint } from './_suggest.ts';
 import { positionOf } from './_yaml.ts';
 import { parseGenerate } from './generate.ts';
 import { fillRemotePath } from './remote-path.ts';
+import { normalizeStart } from './_start.ts';
 import type { WrittenKey, WrittenManifest } from './schema.ts';
 import type { Environment, Key, Manifest, Position, RemoteSecretStore, SecretStore, Service } from './types.ts';
 
@@ -72,6 +73,8 @@ export function normalizeManifest(
       public: s.public,
       config: s.config,
     };
+    const start = normalizeStart(name, s, s.perTenant ? serviceTenants.length : 1, fail);
+    if (start) service.start = start;
     checkServiceKeys(service, keys, fail);
     service.config.forEach((layer, i) => {
       checkLayerPath(layer, [...at, 'config', String(i)], fail);

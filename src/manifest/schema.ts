@@ -106,6 +106,12 @@ export const KeySchema = v.union([
   }),
 ]);
 
+/** A program and its arguments, never run through a shell: a list, or one string split at spaces. */
+const CommandSchema = doc(
+  v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.string()), v.minLength(1))]),
+  'What `envplane start` runs for each instance: `[program, arg, …]` (or one string split at spaces; no shell). `{tenant}`, `{port}`, `{service}`, `{instance}` and `{env}` are substituted',
+);
+
 export const ServiceSchema = v.strictObject({
   uses: v.optional(
     doc(names, 'Config, public and secret keys the service reads at run time; it receives nothing else'),
@@ -118,6 +124,22 @@ export const ServiceSchema = v.strictObject({
   config: v.optional(
     doc(names, 'The service’s own layer files after the environment’s; `{env}` and `{tenant}` are substituted'),
     [],
+  ),
+  command: v.optional(CommandSchema),
+  port: v.optional(
+    doc(
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+      'Base port for `{port}`: instance N of the service (in `tenants` order, from 0) gets port + N (default: a free port chosen at start)',
+    ),
+  ),
+  ready: v.optional(
+    doc(
+      v.union([v.picklist(['port', 'none']), v.strictObject({ command: CommandSchema })]),
+      '`envplane start` readiness: `port` (the `{port}` accepts connections; the default when the command uses `{port}`), `none`, or `{ command: [...] }` (exit 0 means ready)',
+    ),
+  ),
+  cwd: v.optional(
+    doc(name, 'Folder `envplane start` runs the command in, relative to the project (default: the project)'),
   ),
 });
 

@@ -113,6 +113,20 @@ export interface Service {
    * (`.env.etl.{tenant}`).
    */
   config: string[];
+  /** What `envplane start` runs for each instance (absent: the service is not started). */
+  start?: StartSpec;
+}
+
+/** How `envplane start` runs a service's instances; placeholders stay in place until an instance is started. */
+export interface StartSpec {
+  /** Program and arguments, `{tenant}`, `{port}`, `{service}`, `{instance}`, `{env}` not yet substituted. */
+  command: string[];
+  /** Base port: instance N (in the service's tenant order, from 0) gets `port + N`; absent: a free port. */
+  port?: number;
+  /** `port`: the instance's port accepts a connection; `none`; or a command that exits 0 once it is ready. */
+  ready: 'port' | 'none' | { command: string[] };
+  /** Folder to run in, relative to the project root ('' for the root itself). */
+  cwd: string;
 }
 
 /** A silenced rule: `check` skips it for the given scope, and says so. */

@@ -1,5 +1,5 @@
 /**
- * The tiny HTTP face shared by the long-running services: listens on 127.0.0.1 (port from PORT, default 0 = any
+ * The tiny HTTP face shared by the long-running services: listens on 127.0.0.1 (port from `--port N`, else PORT, default 0 = any
  * free port), prints `LISTENING <port>` so whoever started it knows where to ask, answers `GET /health` and
  * `POST /report` (body: a probe, see report.mjs), and stops cleanly on SIGINT/SIGTERM.
  */
@@ -33,7 +33,9 @@ export function serve(name, extra = () => ({})) {
       reply(200, { name, ...extra(), ...report(probe) });
     });
   });
-  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  const flag = process.argv.indexOf('--port');
+  const port = flag === -1 ? Number(process.env.PORT ?? 0) : Number(process.argv[flag + 1]);
+  server.listen(port, '127.0.0.1', () => {
     process.stdout.write(`LISTENING ${server.address().port}\n`);
   });
   const stop = () => server.close(() => process.exit(0));
