@@ -20,7 +20,18 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'dist', 'cli.cjs');
 const EXAMPLE = join(REPO, 'examples', 'service-scoped');
 const DEADLINE_MS = 120_000;
-const COMMANDS = ['check', 'explain', 'migrate', 'setup', 'rotate', 'render', 'run', 'verify', 'scan'] as const;
+const COMMANDS = [
+  'check',
+  'explain',
+  'migrate',
+  'setup',
+  'rotate',
+  'render',
+  'run',
+  'start',
+  'verify',
+  'scan',
+] as const;
 
 const USAGE = `usage: node --import tsx scripts/demo.ts [--json-summary <file>]   (npm start runs it after a build)
   --json-summary <file>  also write what happened as JSON (default: none)

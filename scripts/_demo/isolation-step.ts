@@ -1,21 +1,20 @@
 /**
- * Step 5: the services, for real. The backend and one ETL worker per tenant are started under `envplane run` as
- * local HTTP servers, the frontend build runs once; each is asked (with the probe of isolation.ts) what it was
+ * Step 5: the services, for real. The backend and one ETL worker per tenant are started together by `envplane start`
+ * (each one's `command:` in the manifest) as local HTTP servers, the frontend build runs once under `envplane run`; each is asked (with the probe of isolation.ts) what it was
  * given. The answers make the instance × secret table; any secret where it should not be, or missing where it
  * should be, fails the demo. Then `envplane scan` looks at the frontend's bundle for any secret value.
  */
 import { type Cell, expectations, type InstanceReport, judge, undeclaredVariables } from './isolation.ts';
-import { askService, type Launch, type RunningService, runOnce, startService, taggedJson } from './services.ts';
+import { askService, type Launch, runOnce, startServices, taggedJson } from './services.ts';
 import type { Outcome, Step } from './step.ts';
 import { bold, dim, envplane, green, red, say, yellow } from './transcript.ts';
 
-const SERVERS: Record<string, string> = { backend: 'services/backend/server.mjs', etl: 'services/etl/worker.mjs' };
 const BUILDS: Record<string, string[]> = { frontend: ['services/frontend/build.mjs', 'dist'] };
 
 export const isolationStep: Step = {
   number: 5,
   id: 'isolation',
-  title: 'The services run under envplane run: each gets its own bundle and nothing else',
+  title: 'The services run under envplane start: each gets its own bundle and nothing else',
   async run(state, shell): Promise<Outcome> {
     if (!state.available.run)
       return { status: 'unavailable', detail: '`envplane run` not available yet; step not run' };
@@ -35,12 +34,9 @@ export const isolationStep: Step = {
       processes: state.processes,
     };
     const reports = new Map<string, InstanceReport>();
-    const running: RunningService[] = [];
-    for (const instance of expect.grants.keys()) {
-      const [service = '', tenant] = instance.split('@');
-      const program = SERVERS[service];
-      if (program) running.push(await startService(launch, service, tenant, program));
-    }
+    if (!state.available.start)
+      return { status: 'unavailable', detail: '`envplane start` not available yet; the services were not started' };
+    const { instances: running } = await startServices(launch);
     for (const service of running) reports.set(service.instance, await askService(launch, service, expect.probe));
     for (const instance of expect.grants.keys()) {
       const program = BUILDS[instance];

@@ -1,10 +1,11 @@
 /**
- * Every process the demo starts goes through here, so that every one of them is stopped however the demo ends:
- * normally, on a failed step, on Ctrl-C, or on an uncaught error. Pids are recorded (the test checks /proc for them
+ * Every process the demo starts itself goes through here (PostgreSQL, `envplane start`, the one-shot `envplane run`s),
+ * so that every one of them is stopped however the demo ends: normally, on a failed step, on Ctrl-C, or on an
+ * uncaught error. The services are not the demo's to handle: `envplane start` runs, watches and stops them. Pids are recorded (the test checks /proc for them
  * afterwards), and each output line can be shown in the transcript with the process's name in front.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
 export interface StartOptions {
@@ -127,20 +128,6 @@ export class Processes {
     for (const started of this.#running) started.child.kill('SIGKILL');
     for (const pid of this.pids) if (isAlive(pid)) tryKill(pid);
   }
-}
-
-/** Direct children of `pid`, from /proc (the program behind an `envplane run`), so they are recorded too. */
-export function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return children;
 }
 
 export function isAlive(pid: number): boolean {

@@ -1,9 +1,10 @@
 /**
- * Starting the example's programs as a user would, under `envplane run` with `--pristine` (so what a program sees
- * is the bundle plus PATH and HOME, nothing inherited), and asking each one what it was given.
+ * Starting the example's programs as a user would: the long-running services together under `envplane start`, the
+ * one-shot programs under `envplane run`, both with `--pristine` (so what a program sees is the bundle plus PATH and
+ * HOME, nothing inherited), and asking each one what it was given.
  */
 import type { InstanceReport, Probe } from './isolation.ts';
-import { childrenOf, type Processes, type Started } from './processes.ts';
+import type { Processes, Started } from './processes.ts';
 import { dim, say, shown } from './transcript.ts';
 
 export interface Launch {
@@ -34,24 +35,46 @@ function runArgs(launch: Launch, service: string, tenant: string | undefined, pr
   ];
 }
 
-/** Runs `envplane run … -- node <program>` in the background and waits for its `LISTENING <port>` line. */
-export async function startService(
-  launch: Launch,
-  service: string,
-  tenant: string | undefined,
-  program: string,
-): Promise<RunningService> {
-  const instance = tenant ? `${service}@${tenant}` : service;
-  const args = runArgs(launch, service, tenant, [program]);
+/** One instance that `envplane start` runs: its port, taken from the `launching` event. */
+export interface StartedInstances {
+  run: Started;
+  instances: RunningService[];
+}
+
+/**
+ * `envplane start --env <env> --pristine --json &`: every service with a `command:` in the manifest (the backend, one
+ * ETL worker per tenant, on free ports), each under exactly its bundle. envplane prints where each instance
+ * listens and when it is ready (JSON events on stderr); the demo waits for `all-ready`, never for time to pass.
+ */
+export async function startServices(launch: Launch): Promise<StartedInstances> {
+  const args = ['start', '--env', launch.environment, '--pristine', '--json'];
   say(`${dim('$')} envplane ${shown(args)} &`);
-  const run = launch.processes.start(instance, process.execPath, [launch.cli, ...withNode(args)], {
+  const instances = new Map<string, RunningService>();
+  let allReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    allReady = resolve;
+  });
+  const run = launch.processes.start('envplane start', process.execPath, [launch.cli, ...args], {
     cwd: launch.cwd,
     env: { ...(process.env as Record<string, string>), NO_COLOR: '1' },
-    echo: (line) => say(dim(`  [${instance}] ${line}`)),
+    echo: (line) => {
+      if (!line.startsWith('{')) return say(dim(`  ${line}`));
+      const event = JSON.parse(line) as { event: string; instance?: string; port?: number; pid?: number };
+      if (event.event === 'launching' && event.instance && event.port !== undefined)
+        instances.set(event.instance, { instance: event.instance, run, port: event.port });
+      if (event.pid !== undefined) launch.processes.pids.add(event.pid);
+      if (event.event === 'all-ready') allReady();
+      if (['ready', 'exited', 'failed', 'not-ready', 'all-ready'].includes(event.event))
+        say(dim(`  envplane: ${event.instance ?? ''} ${event.event}${event.port ? ` (port ${event.port})` : ''}`));
+    },
   });
-  const match = await launch.processes.waitFor(run, /^LISTENING (\d+)$/m, 15_000);
-  if (run.child.pid !== undefined) for (const pid of childrenOf(run.child.pid)) launch.processes.pids.add(pid);
-  return { instance, run, port: Number(match[1]) };
+  await Promise.race([
+    ready,
+    run.exited.then((code) => {
+      throw new Error(`envplane start exited (${code}) before every instance was ready`);
+    }),
+  ]);
+  return { run, instances: [...instances.values()] };
 }
 
 /** POST /report with the probe; the pid in the answer is recorded so the demo can prove it is gone later. */

@@ -71,6 +71,10 @@ export const commands: Record<string, Entry> = {
     description: 'Render deployment wiring: compose, swarm, k8s, ecs, buildkit, ci github|gitlab',
     load: () => import('./commands/render.ts').then((m) => m.default),
   },
+  compose: {
+    description: 'Run your docker compose with your compose files plus envplane’s wiring: compose --env dev -- up',
+    load: () => import('./commands/compose.ts').then((m) => m.default),
+  },
   push: {
     description: 'Create an environment’s secrets in Docker Swarm (values on stdin only)',
     load: () => import('./commands/push.ts').then((m) => m.default),

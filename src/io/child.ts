@@ -30,6 +30,8 @@ export interface ChildSpec {
   command: string;
   args: readonly string[];
   env: Record<string, string>;
+  /** Folder to run in (default: envplane's own). */
+  cwd?: string;
   /** One filter per stream; when absent the child inherits our stdout/stderr (a TTY stays a TTY). */
   filter?: () => OutputFilter;
   /** Called once the child exists, while it starts: work that must not delay its start (audit line, sweeps). */
@@ -85,6 +87,7 @@ export function runChild(spec: ChildSpec, relay: SignalRelay): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(spec.command, spec.args, {
       env: spec.env,
+      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
       shell: false,
       stdio: spec.filter ? ['inherit', 'pipe', 'pipe'] : 'inherit',
     });

@@ -329,7 +329,7 @@ function interruptAt(marker: RegExp): Promise<{ code: number | null; output: str
 
 describe('Ctrl-C stops everything the demo started', () => {
   for (const [where, marker] of [
-    ['while the services run', /\[etl@techcorp\] LISTENING/],
+    ['while the services run', /etl@techcorp\s*\| LISTENING/],
     ['while PostgreSQL runs', /listens on 127\.0\.0\.1:\d+/],
   ] as const)
     test(where, async () => {

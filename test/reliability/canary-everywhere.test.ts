@@ -120,6 +120,16 @@ const CASES: Record<string, Case[]> = {
     { code: 0, args: ['render', 'k8s', '-e', 'dev', '-o', 'out/k8s.yaml', '--check'] },
     { code: 0, args: ['render', 'compose', '-e', 'dev'], project: 'layers' },
   ],
+  // The worker's command reads its secret and prints it; start's stream must redact it. Then every instance has
+  // exited: start ends with their status.
+  start: [{ code: 0, args: ['start', '-e', 'dev', 'worker'] }],
+  // No start runs for the project: refused, naming no value.
+  restart: [{ code: 2, args: ['restart', '-e', 'dev', 'worker'] }],
+  // docker-compose v1 (real) merges the user's file with the wiring and prints it.
+  compose: [
+    { code: 0, args: ['compose', '-e', 'dev', '--', '-f', 'canary-compose.yml', 'config'] },
+    { code: 0, args: ['compose', '-e', 'dev', '--dry-run', '--', '-f', 'canary-compose.yml', 'up', '-d'] },
+  ],
   push: [
     { code: 0, args: ['push', '--to', 'swarm', '-e', 'prod', '--from-dir', 'prod-values', '--dry-run'] },
     { code: 2, args: ['push', '--to', 'swarm', '-e', 'dev', '--from', 'dev'] },
@@ -148,6 +158,19 @@ function filesProject(): string {
   assert.equal(runCli(['setup'], { cwd: dir }).code, 0);
   writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), `${CANARY}\n`, { mode: 0o600 });
   writeFileSync(join(dir, 'notes.txt'), `the key was ${CANARY}\n`);
+  // What `envplane start` runs for the worker, and a compose file of the user's that leaves the secrets to envplane.
+  const printer =
+    "const v = require('fs').readFileSync(process.env.OPENAI_API_KEY_FILE, 'utf8'); console.log(v); console.error(Buffer.from(v).toString('base64'))";
+  const manifest = readFileSync(join(dir, 'envplane.yaml'), 'utf8').replace(
+    /(\n {2}worker:\n)/,
+    `$1    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(printer)}]\n`,
+  );
+  assert.ok(manifest.includes('command:'));
+  writeFileSync(join(dir, 'envplane.yaml'), manifest);
+  writeFileSync(
+    join(dir, 'canary-compose.yml'),
+    'services:\n  backend:\n    image: app/backend\n  worker:\n    image: app/worker\n',
+  );
   writeFileSync(join(dir, '.gitignore'), `${readFileSync(join(dir, '.gitignore'), 'utf8')}out/\n`);
   // Production's external store, as push reads it from a folder.
   mkdirSync(join(dir, 'prod-values'));

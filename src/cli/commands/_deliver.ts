@@ -10,7 +10,11 @@ import { PRISTINE_PATH, SECRETS_DIR_VAR } from './run.ts';
 
 export { auditName, readBundleSecrets, SECRETS_DIR_VAR, type SecretValue } from './run.ts';
 
-export function baseEnv(pristine: boolean, secretsBaseDir: string, declared: ReadonlySet<string> = new Set()): Record<string, string> {
+export function baseEnv(
+  pristine: boolean,
+  secretsBaseDir: string,
+  declared: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
   const env: Record<string, string> = {};
   const outerDir = process.env[SECRETS_DIR_VAR];
