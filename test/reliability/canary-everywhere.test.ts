@@ -169,7 +169,7 @@ function filesProject(): string {
   writeFileSync(join(dir, 'envplane.yaml'), manifest);
   writeFileSync(
     join(dir, 'canary-compose.yml'),
-    'services:\n  backend:\n    image: app/backend\n  worker:\n    image: app/worker\n',
+    'services:\n  backend:\n    image: app/backend\n  worker:\n    image: app/worker\n  frontend:\n    image: app/frontend\n  postgres:\n    image: postgres:16\n',
   );
   writeFileSync(join(dir, '.gitignore'), `${readFileSync(join(dir, '.gitignore'), 'utf8')}out/\n`);
   // Production's external store, as push reads it from a folder.
