@@ -3,6 +3,8 @@
  * files in `secrets/`, keys set in env files (classified by name and value), Compose `environment:` entries (file
  * pointers, literal defaults, `${VAR}` references) and keys named only by `.example` templates. Pure.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Plane } from '../manifest/types.ts';
 import { type Classification, classifyKey } from './classify.ts';
 import type { EnvFileRole } from './_file-roles.ts';
@@ -32,6 +34,15 @@ export function collectKeys(
   warnings: string[],
 ): Map<string, KeyFacts> {
   const keys = new Map<string, KeyFacts>();
+  // Digests of every value each key is given, with the services (or files) giving it: equal values under two names.
+  const valueDigests = new Map<string, Map<string, Set<string>>>();
+  const sawValue = (key: string, value: string | undefined, by: string) => {
+    if (value === undefined || value === '') return;
+    const digest = bytesToHex(sha256(utf8ToBytes(value)));
+    const byDigest = valueDigests.get(key) ?? new Map<string, Set<string>>();
+    byDigest.set(digest, (byDigest.get(digest) ?? new Set()).add(by));
+    valueDigests.set(key, byDigest);
+  };
   const setKey = (
     name: string,
     facts: Omit<KeyFacts, 'perTenant' | 'shared' | 'defaults' | 'inLayer' | 'certain'> & { certain?: boolean },
@@ -86,6 +97,7 @@ export function collectKeys(
       const where = `${file.path}:${entry.line}`;
       const k = keys.get(entry.key) ?? setKey(entry.key, { ...planeOf(classifyKey(entry.key, entry.value)), where });
       reclassify(k, entry.key, entry.value, where);
+      sawValue(entry.key, entry.value, file.path);
       k.inLayer = true;
       if (role.kind === 'tenant') k.perTenant = true;
       else k.shared = true;
@@ -106,6 +118,7 @@ export function collectKeys(
         const where = `${v.file}:${v.line}`;
         const k = keys.get(v.key) ?? setKey(v.key, { ...planeOf(classifyKey(v.key, literal)), where });
         reclassify(k, v.key, literal, where);
+        sawValue(v.key, literal, service.name);
         if (literal !== undefined) k.defaults.add(literal);
         if (v.value === undefined || v.value.includes('$'))
           decisions.push({
@@ -132,7 +145,36 @@ export function collectKeys(
   // 5. Keys named only by `.example` templates.
   for (const example of project.exampleFiles)
     for (const key of example.keys) setKey(key, { ...planeOf(classifyKey(key)), where: example.path });
+  proposeSharedSecrets(keys, valueDigests, decisions, warnings);
   return keys;
+}
+
+/**
+ * Two secret keys given one value (compared by digest; the value is never printed) are most often one credential
+ * under each service's own name (MYSQL_PASSWORD for the database, WORDPRESS_DB_PASSWORD for the application).
+ * Declared as two secrets, `setup` and `rotate` would give them different values and the application could no
+ * longer log in: said, with the one-secret way out, as a warning and a decision.
+ */
+function proposeSharedSecrets(
+  keys: Map<string, KeyFacts>,
+  valueDigests: Map<string, Map<string, Set<string>>>,
+  decisions: Decision[],
+  warnings: string[],
+): void {
+  const secrets = [...valueDigests].filter(([name]) => keys.get(name)?.plane === 'secret');
+  for (let i = 0; i < secrets.length; i++)
+    for (let j = i + 1; j < secrets.length; j++) {
+      const [a, da] = secrets[i]!;
+      const [b, db] = secrets[j]!;
+      const shared = [...da.keys()].find((d) => db.has(d));
+      if (shared === undefined) continue;
+      const by = (m: Map<string, Set<string>>) => [...m.get(shared)!].join(', ');
+      const reason = `${a} (${by(da)}) and ${b} (${by(db)}) hold the same value (compared by digest)`;
+      warnings.push(
+        `${reason}: probably one credential; declare one secret and grant it to every service that reads either name, or \`setup\`/\`rotate\` will give them different values (check warns: secret-same-value)`,
+      );
+      decisions.push({ subject: `${a} and ${b}`, decision: 'propose one secret', reason });
+    }
 }
 
 function planeOf(c: Classification): { plane: Plane; reason: string; certain: boolean } {

@@ -431,4 +431,37 @@ describe('init --from-existing', () => {
     assert.equal(manifest.keys.SENTRY_DSN?.default, undefined);
     assert.ok(!text.includes('sentry.example.com'));
   });
+
+  it('one value under two names in two services is proposed as one secret, compared by digest and never printed', () => {
+    const dir = tempDir();
+    const pass = 'Wp-canary-7f3e9a1c';
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  db:',
+        '    image: mysql',
+        '    environment:',
+        `      - MYSQL_PASSWORD=${pass}`,
+        '      - MYSQL_ROOT_PASSWORD=other-root-value-1',
+        '  wordpress:',
+        '    image: wordpress',
+        '    environment:',
+        `      WORDPRESS_DB_PASSWORD: ${pass}`,
+        '',
+      ].join('\n'),
+    );
+    for (const json of [[], ['--json']]) {
+      rmSync(join(dir, 'envplane.yaml'), { force: true });
+      const r = runCli(['init', '--from-existing', ...json], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const out = r.stdout + r.stderr;
+      assert.ok(!out.includes(pass) && !readFileSync(join(dir, 'envplane.yaml'), 'utf8').includes(pass));
+      assert.match(
+        out,
+        /MYSQL_PASSWORD \(db\) and WORDPRESS_DB_PASSWORD \(wordpress\) hold the same value \(compared by digest\): probably one credential/,
+      );
+      assert.ok(!/MYSQL_ROOT_PASSWORD \(db\) and/.test(out), 'a different value is not proposed');
+    }
+  });
 });
