@@ -13,6 +13,8 @@ const TOTALS = [
   { name: 'kills', label: 'kills', failures: 'torn or widened files', floor: 500 },
   { name: 'canary', label: 'canary paths', failures: 'hits', floor: 100 },
   { name: 'hostile', label: 'hostile inputs', failures: 'unclean', floor: 50 },
+  { name: 'signals', label: 'signals during run', failures: 'envplane died or left secrets', floor: 20 },
+  { name: 'faults', label: 'injected I/O errors', failures: 'internal errors or changed trees', floor: 100 },
 ];
 
 const started = Date.now();

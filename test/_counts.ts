@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 
-export type CountName = 'roundtrip' | 'kills' | 'canary' | 'hostile';
+export type CountName = 'roundtrip' | 'kills' | 'canary' | 'hostile' | 'signals' | 'faults';
 
 export function count(name: CountName, n: number, failures = 0, source = ''): void {
   const file = process.env.ENVPLANE_COUNTS;

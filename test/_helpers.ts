@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(REPO, 'dist', 'cli.cjs');
+/** The built CLI; ENVPLANE_TEST_CLI points the tests at another build (e.g. main's, to see a new test fail there). */
+export const CLI = process.env.ENVPLANE_TEST_CLI ?? join(REPO, 'dist', 'cli.cjs');
 /** Shared reference data lives beside the checkout, never inside it. */
 export const SHARED = resolve(REPO, '..', 'shared');
 

@@ -7,6 +7,7 @@ import type { ArgsDef, CommandDef } from 'citty';
 import { BUILD } from '../build.ts';
 import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from '../manifest/_suggest.ts';
+import { excludeMemoryFromCores } from '../io/core.ts';
 import { enableCompileCache } from './_compile-cache.ts';
 import { EXIT, reportError } from './_fail.ts';
 import { parseFlags } from './_flags.ts';
@@ -89,6 +90,9 @@ function readerGone(error: unknown): boolean {
   const e = error as NodeJS.ErrnoException | undefined;
   return (e?.code === 'EPIPE' && e.syscall === 'write') || e?.code === 'ERR_STREAM_DESTROYED';
 }
+// Before any command reads a value: no core dump of this process holds one (io/core.ts; run gives its child the
+// user's own setting back).
+excludeMemoryFromCores();
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 

@@ -14,6 +14,7 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
+  readFileSync,
   rmdirSync,
   rmSync,
   writeSync,
@@ -31,9 +32,16 @@ export interface SecretsDir {
   path: string;
   /** Writes one secret as `<dir>/<name>`, mode 0400; returns its path. */
   write(name: string, value: string): string;
+  /**
+   * Records the child that reads the directory (its pid and start time, beside the directory, not in it), so that a
+   * sweep after envplane was SIGKILLed leaves the directory of a child that still runs alone.
+   */
+  recordReader(pid: number | undefined): void;
   /** Removes the directory and everything in it; safe to call more than once. */
   remove(): void;
 }
+
+const READER_SUFFIX = '.child';
 
 /** /dev/shm when it exists and is writable (memory only), else os.tmpdir(). */
 export function secretsBase(): string {
@@ -58,6 +66,7 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
     closeSync(dirFd);
   }
   let removed = false;
+  let hasReader = false;
   const written: string[] = [];
   return {
     path,
@@ -84,9 +93,30 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
       written.push(file);
       return file;
     },
+    recordReader(pid) {
+      if (pid === undefined || removed) return;
+      const started = startTime(pid);
+      if (started === undefined) return;
+      try {
+        const fd = openSync(
+          path + READER_SUFFIX,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
+        try {
+          writeSync(fd, `${pid} ${started}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        hasReader = true;
+      } catch {
+        // best effort: without it, a sweep after a SIGKILL treats the directory as an orphan, as before
+      }
+    },
     remove() {
       if (removed) return;
       removed = true;
+      if (hasReader) unlinkQuietly(path + READER_SUFFIX);
       // The files we wrote, then the directory; a recursive walk only when the child left files of its own.
       for (const file of written) unlinkQuietly(file);
       try {
@@ -99,8 +129,9 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
 }
 
 /**
- * Removes directories of earlier runs whose envplane process no longer exists (it was SIGKILLed or crashed). `run`
- * calls it once its child has started, so the sweep does not delay the start.
+ * Removes directories of earlier runs whose envplane process no longer exists (it was SIGKILLed or crashed), unless
+ * the child it started still runs and reads them. `run` calls it once its child has started, so the sweep does not
+ * delay the start.
  */
 export function removeOrphans(base = secretsBase()): void {
   let names: string[];
@@ -117,10 +148,50 @@ export function removeOrphans(base = secretsBase()): void {
     try {
       // Only our own directories: in a shared /tmp another user's name could collide with the pattern.
       const stat = lstatSync(path);
-      if (!stat.isDirectory() || stat.uid !== process.getuid?.()) continue;
+      if (stat.uid !== process.getuid?.()) continue;
+      if (name.endsWith(READER_SUFFIX)) {
+        // The record of a directory that is gone already.
+        if (stat.isFile() && !names.includes(name.slice(0, -READER_SUFFIX.length))) unlinkQuietly(path);
+        continue;
+      }
+      if (!stat.isDirectory() || readerRuns(path + READER_SUFFIX)) continue;
       rmSync(path, { recursive: true, force: true });
+      unlinkQuietly(path + READER_SUFFIX);
     } catch {
       // raced with another run's cleanup, or not ours to remove
     }
+  }
+}
+
+/** Whether the child recorded in `file` still runs: the same pid with the same start time (not a reused pid). */
+function readerRuns(file: string): boolean {
+  let text: string;
+  try {
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  const [pid, started] = text.trim().split(' ');
+  return pid !== undefined && started !== undefined && startTime(Number(pid)) === started;
+}
+
+/**
+ * A running process's start time in clock ticks since boot (/proc/<pid>/stat field 22), which tells a reused pid
+ * apart; undefined when there is no such process.
+ */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis. A
+    // zombie (ended, not yet reaped) runs no more.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
+  } catch {
+    return undefined;
   }
 }

@@ -7,7 +7,8 @@
 import { defineCommand } from 'citty';
 import type { ChildProcess } from 'node:child_process';
 import { EnvplaneError } from '../../errors.ts';
-import { runChild, SignalRelay } from '../../io/child.ts';
+import { runChild, SignalRelay, stopChild } from '../../io/child.ts';
+import { restoreCoreFilter } from '../../io/core.ts';
 import { createSecretsDir, removeOrphans, type SecretsDir, secretsBase } from '../../io/secrets-dir.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
 import type { Bundle, SecretRef } from '../../resolve/types.ts';
@@ -80,6 +81,8 @@ export default defineCommand({
       let audited: Promise<unknown> = Promise.resolve(undefined);
       const base = secretsBase();
       const afterSpawn = (child: ChildProcess) => {
+        restoreCoreFilter(child.pid);
+        dir?.recordReader(child.pid);
         removeOrphans(base);
         if (values.length === 0) return;
         audited = import('../../audit/log.ts')
@@ -95,7 +98,8 @@ export default defineCommand({
           .then(
             () => undefined,
             (error: unknown) => {
-              child.kill('SIGTERM');
+              // TERM, then KILL after a short grace: a child that traps TERM must not finish an unaudited run.
+              stopChild(child);
               return error ?? new Error('audit failed');
             },
           );
@@ -114,10 +118,11 @@ export default defineCommand({
         for (const { ref, value } of values) env[ref.fileEnv] = dir.write(ref.name, value);
         env[SECRETS_DIR_VAR] = dir.path;
       }
+      refuseOversizedVariables(env, bundle, values, mode);
       const secrets = values.map((v) => ({ name: v.ref.name, value: v.value }));
       const filter = args.redact ? await redactorFactory(secrets) : undefined;
       const code = await runChild(
-        { command, args: commandArgs, env, onSpawn: afterSpawn, ...(filter ? { filter } : {}) },
+        { command, args: commandArgs, env, onSpawn: afterSpawn, onExit: removeDir, ...(filter ? { filter } : {}) },
         relay,
       );
       const failure = await audited;
@@ -223,6 +228,43 @@ function refuseNul(values: readonly SecretValue[]): void {
       `--secrets=env: secret ${ref.name} (${placeOf(ref)}) holds a NUL character, which no environment variable can carry`,
       { hint: 'use the default --secrets=files (a file holds any byte), or remove the NUL from the value' },
     );
+}
+
+/**
+ * Linux refuses to start a program when one `NAME=value` string of its environment is longer than MAX_ARG_STRLEN
+ * (32 pages: 131,072 bytes with the NUL), which spawn reported as an internal error (E2BIG). Checked first, to name
+ * the key and where its value comes from. The total (ARG_MAX) is left to the system, whose refusal is reported too.
+ */
+const MAX_ARG_STRLEN = 131_072;
+
+function refuseOversizedVariables(
+  env: Record<string, string>,
+  bundle: Bundle,
+  values: readonly SecretValue[],
+  mode: 'files' | 'env',
+): void {
+  for (const [name, value] of Object.entries(env)) {
+    const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1;
+    if (bytes <= MAX_ARG_STRLEN) continue;
+    const secret = mode === 'env' ? values.find((v) => secretEnvName(v.ref.name) === name) : undefined;
+    const config = bundle.config.find((c) => c.key === name);
+    const where = secret
+      ? `secret ${secret.ref.name} (${placeOf(secret.ref)})`
+      : config
+        ? `config key ${name}${config.source.kind === 'unset' ? '' : ` (${config.source.file}${config.source.kind === 'layer' ? `:${config.source.line}` : ''})`}`
+        : `inherited variable ${name}`;
+    throw new EnvplaneError(
+      'input',
+      `${where} is ${bytes} bytes as an environment variable; the system limit for one is ${MAX_ARG_STRLEN}`,
+      {
+        hint: secret
+          ? 'use the default --secrets=files: a file holds a value of any size'
+          : config
+            ? 'keep a value this large in a file and put its path in the variable instead'
+            : 'unset it, or use --pristine to start from an empty environment',
+      },
+    );
+  }
 }
 
 /** `postgres_password` → `POSTGRES_PASSWORD`: the variable name of a secret delivered with --secrets=env. */
