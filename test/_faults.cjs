@@ -3,7 +3,7 @@
 // would. Configured by ENVPLANE_FAULTS, a JSON list of rules:
 //   { "op": "writeSync", "path": "audit.log", "errno": "EIO", "nth": 2, "waitFor": "/tmp/x" }
 // op: an fs function name (or "*"); path: a substring of the path (for descriptor calls, of the path it was opened
-// with); nth: fail only the nth matching call (1-based; default every one); waitFor: before failing, wait until that
+// with), or pattern: a regular expression for it; nth: fail only the nth matching call (1-based; default every one); waitFor: before failing, wait until that
 // file exists (an event the test controls, never a time).
 // ENVPLANE_FAULTS_TRACE names a file to which every (op, path) this process calls is appended, one JSON line each,
 // so a test can first learn a command's write path and then fail each step of it.
@@ -41,12 +41,23 @@ function sleepUntil(path) {
   while (!original.existsSync(path)) Atomics.wait(cell, 0, 0, 5);
 }
 
-function check(op, path) {
-  if (typeof path !== 'string') return;
-  if (traceFile && !path.startsWith('/proc/')) original.appendFileSync(traceFile, `${JSON.stringify({ op, path })}\n`);
+let inside = false;
+
+function check(op, path, write = true) {
+  if (typeof path !== 'string' || inside) return;
+  if (traceFile && !path.startsWith('/proc/')) {
+    // appendFileSync opens the trace through fs.openSync: not traced itself.
+    inside = true;
+    try {
+      original.appendFileSync(traceFile, `${JSON.stringify({ op, path, write })}\n`);
+    } finally {
+      inside = false;
+    }
+  }
   for (const [index, rule] of rules.entries()) {
     if (rule.op !== '*' && rule.op !== op) continue;
-    if (!path.includes(rule.path)) continue;
+    if (rule.path !== undefined && !path.includes(rule.path)) continue;
+    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(path)) continue;
     const n = (seen.get(index) ?? 0) + 1;
     seen.set(index, n);
     if (rule.nth !== undefined && rule.nth !== n) continue;
@@ -60,13 +71,19 @@ function check(op, path) {
   }
 }
 
+const { O_WRONLY, O_RDWR, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+const isWriteFlag = (flags) =>
+  typeof flags === 'number'
+    ? (flags & (O_WRONLY | O_RDWR | O_CREAT | O_APPEND | O_TRUNC)) !== 0
+    : typeof flags === 'string' && /[wa+]/.test(flags);
+
 const asPath = (p) =>
   typeof p === 'string' ? p : Buffer.isBuffer(p) ? p.toString() : p instanceof URL ? p.pathname : p;
 
 for (const op of PATH_OPS) {
   if (!original[op]) continue;
   fs[op] = function (path, ...rest) {
-    check(op, asPath(path));
+    check(op, asPath(path), op !== 'openSync' || isWriteFlag(rest[0]));
     if (op === 'renameSync') check('renameSync', asPath(rest[0]));
     const out = original[op].call(this, path, ...rest);
     if (op === 'openSync') fdPath.set(out, asPath(path));

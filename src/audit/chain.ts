@@ -28,6 +28,14 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'push',
 ];
 
+/**
+ * A change is logged twice: `intent` (durable before the change becomes visible), then `done` or `failed`. A line
+ * without a phase records something that happened as it was written (a delivery, a read). An intent with no outcome
+ * after it is a change that was cut short (a crash, a kill): it may or may not have been made.
+ */
+export type AuditPhase = 'intent' | 'done' | 'failed';
+export const AUDIT_PHASES: readonly AuditPhase[] = ['intent', 'done', 'failed'];
+
 export interface AuditEvent {
   command: string;
   action: AuditAction;
@@ -35,6 +43,7 @@ export interface AuditEvent {
   instance?: string;
   /** Secret names (`name` or `tenant/name`), never values. */
   secrets: string[];
+  phase?: AuditPhase;
 }
 
 /** One line as written: the event plus when, who, and the link to the previous line. */
@@ -64,6 +73,7 @@ export function formatEntry(event: AuditEvent, time: string, user: string, prev:
     ...(event.environment !== undefined ? { environment: event.environment } : {}),
     ...(event.instance !== undefined ? { instance: event.instance } : {}),
     secrets: [...event.secrets],
+    ...(event.phase !== undefined ? { phase: event.phase } : {}),
     prev,
   };
   return JSON.stringify(entry);
@@ -151,6 +161,70 @@ function parseEntry(line: string): AuditEntry | undefined {
     typeof e.prev === 'string' &&
     AUDIT_ACTIONS.includes(e.action as AuditAction) &&
     Array.isArray(e.secrets) &&
-    e.secrets.every((s) => typeof s === 'string');
+    e.secrets.every((s) => typeof s === 'string') &&
+    (e.phase === undefined || AUDIT_PHASES.includes(e.phase as AuditPhase));
   return ok ? (e as unknown as AuditEntry) : undefined;
+}
+
+/** The head of the chain: how many lines it has, and the hash of the last one (what the next line's `prev` is). */
+export interface AuditAnchor {
+  lines: number;
+  head: string;
+}
+
+export function anchorOf(logText: string): AuditAnchor {
+  const lines = splitLines(logText);
+  return { lines: lines.length, head: lines.length === 0 ? GENESIS : lineHash(lines[lines.length - 1]!) };
+}
+
+/** `<lines>:<head>`, the form `audit anchor` prints and `audit verify --anchor` reads. */
+export function formatAnchor(anchor: AuditAnchor): string {
+  return `${anchor.lines}:${anchor.head}`;
+}
+
+export function parseAnchor(text: string): AuditAnchor | undefined {
+  const m = /^(\d{1,12}):([0-9a-f]{64})$/.exec(text.trim());
+  return m ? { lines: Number(m[1]), head: m[2]! } : undefined;
+}
+
+export type AnchorCheck = { ok: true; lag: 0 | 1 } | { ok: false; reason: string };
+
+/**
+ * Whether the log still holds the line an anchor names, with the same hash. The log only grows, so an anchor taken
+ * at any earlier time must match the line at its count. With `latest` (the anchor envplane keeps in state.json,
+ * updated after every append), the log may be at most one line longer: the append that a kill cut off before its
+ * anchor was written. A shorter log, or a different line there, means lines were removed or rewritten.
+ */
+export function checkAnchor(logText: string, anchor: AuditAnchor, latest: boolean): AnchorCheck {
+  const lines = splitLines(logText);
+  if (anchor.lines > lines.length)
+    return {
+      ok: false,
+      reason: `the anchor records ${anchor.lines} line(s), the log has ${lines.length}: lines were removed from its end`,
+    };
+  const at = anchor.lines === 0 ? GENESIS : lineHash(lines[anchor.lines - 1]!);
+  if (at !== anchor.head)
+    return {
+      ok: false,
+      reason: `line ${anchor.lines} is not the line the anchor records: the log was rewritten up to there`,
+    };
+  const lag = lines.length - anchor.lines;
+  if (!latest) return { ok: true, lag: 0 };
+  if (lag > 1)
+    return {
+      ok: false,
+      reason: `the anchor records ${anchor.lines} line(s), the log has ${lines.length}: the anchor was replaced by an older one, or lines were added without envplane`,
+    };
+  return { ok: true, lag: lag as 0 | 1 };
+}
+
+/** Changes whose intent has no outcome after it (cut short): their intent lines, 1-based. */
+export function unfinishedIntents(entries: readonly AuditEntry[]): number[] {
+  const open = new Map<string, number>();
+  for (const [index, e] of entries.entries()) {
+    const key = JSON.stringify([e.command, e.action, e.environment, e.instance, e.secrets]);
+    if (e.phase === 'intent') open.set(key, index + 1);
+    else if (e.phase === 'done' || e.phase === 'failed') open.delete(key);
+  }
+  return [...open.values()].sort((a, b) => a - b);
 }

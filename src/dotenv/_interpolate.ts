@@ -29,6 +29,8 @@ export class TemplateError extends Error {
     readonly offset: number,
     readonly problem: string,
     readonly hint?: string,
+    /** The problem without any text quoted from the file (for a line that must not be quoted). */
+    readonly bare?: string,
   ) {
     super(problem);
   }
@@ -169,5 +171,6 @@ function missing(p: number, name: string, shown: string): never {
     p,
     `required variable ${name} is missing a value${shown}`,
     `set ${name} in the environment or earlier in the file`,
+    `required variable ${name} is missing a value (its message is not shown: the line is a secret's)`,
   );
 }

@@ -40,14 +40,17 @@ export function scan(
   file: string,
   sink?: EntrySink,
   earlier?: VarLookup,
+  quiet?: (key: string) => boolean,
 ): Record<string, string> {
-  const s = new Scanner(text, env, file, sink, earlier);
+  const s = new Scanner(text, env, file, sink, earlier, quiet);
   while (s.skipToStatement()) s.statement();
   return s.vars;
 }
 
 class Scanner {
   readonly vars: Record<string, string> = Object.create(null);
+  /** The key whose value is being read (errors on a quiet key's line quote nothing of it). */
+  private key = '';
   private readonly n: number;
   /** 1 when a byte order mark leads the text: it is dropped, and columns do not count it. */
   private readonly base: number;
@@ -70,6 +73,7 @@ class Scanner {
     private readonly file: string,
     private readonly sink: EntrySink | undefined,
     earlier: VarLookup | undefined,
+    private readonly quiet?: (key: string) => boolean,
   ) {
     this.n = text.length;
     this.base = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -182,6 +186,7 @@ class Scanner {
         );
     }
     const key = t.slice(keyStart, keyEnd);
+    this.key = key;
 
     if (terminator === NL) {
       // A bare `KEY` takes the lookup environment's value (never an earlier line's), or is left out.
@@ -266,7 +271,8 @@ class Scanner {
       return interpolate(template, this.lookupVar);
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      throw this.fail(exact ? origin + e.offset : origin, e.problem, e.hint);
+      const problem = e.bare !== undefined && this.quiet?.(this.key) ? e.bare : e.problem;
+      throw this.fail(exact ? origin + e.offset : origin, problem, e.hint);
     }
   }
 

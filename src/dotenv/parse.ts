@@ -24,6 +24,7 @@ export function parseDotenvEntries(text: string, options: ParseOptions = {}): Do
         entries.push({ key, value, line, column });
       },
       earlier,
+      options.quiet,
     );
     return entries;
   }
@@ -47,6 +48,7 @@ export function parseDotenvEntries(text: string, options: ParseOptions = {}): Do
       supplied = [];
     },
     earlier,
+    options.quiet,
   );
   return entries;
 }
@@ -57,7 +59,10 @@ export function parseDotenvEntries(text: string, options: ParseOptions = {}): Do
  * prototype so that it compares and prints like any object literal.
  */
 export function parseDotenv(text: string, options: ParseOptions = {}): Record<string, string> {
-  return Object.setPrototypeOf(scan(text, toVarLookup(options.lookup), options.file ?? '<input>'), Object.prototype);
+  return Object.setPrototypeOf(
+    scan(text, toVarLookup(options.lookup), options.file ?? '<input>', undefined, undefined, options.quiet),
+    Object.prototype,
+  );
 }
 
 function toVarLookup(lookup: Lookup | undefined): VarLookup {

@@ -32,4 +32,9 @@ export interface ParseOptions {
   earlier?: Lookup;
   /** Record on each entry which variables the lookup environment supplied (`DotenvEntry.fromLookup`). */
   trackLookups?: boolean;
+  /**
+   * Keys whose lines are never quoted in an error, not even a `${VAR:?message}` text (which Compose prints): the
+   * secrets of a manifest, whose line holds a value where the message stands.
+   */
+  quiet?: (key: string) => boolean;
 }

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
-import { ensureDir } from './dirs.ts';
+import { ensureDir, TEMP_MARK } from './dirs.ts';
 import { isAlive, unlinkQuietly } from './_leftovers.ts';
 
 export interface WriteOptions {
@@ -30,8 +30,7 @@ export interface WriteOptions {
   shownAs?: string;
 }
 
-/** Every temp file envplane writes starts with this; the writer's pid follows, so only a dead writer's are removed. */
-export const TEMP_MARK = '.envplane-tmp-';
+export { TEMP_MARK };
 
 export function isTempName(name: string): boolean {
   return name.startsWith(TEMP_MARK);

@@ -6,6 +6,9 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 
+/** Every temp file envplane writes starts with this; the writer's pid follows, so only a dead writer's are removed. */
+export const TEMP_MARK = '.envplane-tmp-';
+
 /** Creates missing directories with `mode`; refuses a symlinked directory on the way. */
 export function ensureDir(dir: string, mode = 0o700, shownAs = dir): void {
   try {

@@ -55,19 +55,59 @@ export function secretsBase(): string {
 }
 
 export function createSecretsDir(base = secretsBase()): SecretsDir {
+  try {
+    return makeSecretsDir(base);
+  } catch (error) {
+    throw folderError(error, base);
+  }
+}
+
+/** A system error while making or filling the folder, as a located failure (never the value, never "internal"). */
+function folderError(error: unknown, where: string): unknown {
+  if (error instanceof EnvplaneError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new EnvplaneError('failure', `cannot write the secrets folder in ${where}: ${code}`, {
+    location: { file: where },
+    hint:
+      code === 'ENOSPC'
+        ? 'the memory file system is full; free space in it (df -h /dev/shm) or use --secrets=env'
+        : 'check that the folder is writable; nothing was started',
+  });
+}
+
+function makeSecretsDir(base: string): SecretsDir {
   // mkdtemp picks an unpredictable suffix (from the OS, without loading node:crypto) and creates the directory 0700,
   // failing if the name exists, so nobody can have prepared it for us; the mode is set again below because the
   // umask may have narrowed or (with a default ACL) the filesystem may have widened it.
   const path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
-  const dirFd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
-    fchmodSync(dirFd, 0o700);
-  } finally {
-    closeSync(dirFd);
+    const dirFd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      fchmodSync(dirFd, 0o700);
+    } finally {
+      closeSync(dirFd);
+    }
+  } catch (error) {
+    rmSync(path, { recursive: true, force: true });
+    throw error;
   }
   let removed = false;
   let hasReader = false;
   const written: string[] = [];
+  const writeOne = (file: string, value: string): string => {
+    const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o400);
+    written.push(file);
+    try {
+      fchmodSync(fd, 0o400);
+      const bytes = Buffer.from(value, 'utf8');
+      // No fsync: the file lives only as long as the child, on tmpfs when possible; durability buys nothing.
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    } finally {
+      closeSync(fd);
+    }
+    return file;
+  };
   return {
     path,
     write(name, value) {
@@ -76,22 +116,11 @@ export function createSecretsDir(base = secretsBase()): SecretsDir {
           hint: 'secret names are letters, digits, `_`, `.` and `-`',
         });
       const file = join(path, name);
-      const fd = openSync(
-        file,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o400,
-      );
       try {
-        fchmodSync(fd, 0o400);
-        const bytes = Buffer.from(value, 'utf8');
-        // No fsync: the file lives only as long as the child, on tmpfs when possible; durability buys nothing.
-        let done = 0;
-        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      } finally {
-        closeSync(fd);
+        return writeOne(file, value);
+      } catch (error) {
+        throw folderError(error, path);
       }
-      written.push(file);
-      return file;
     },
     recordReader(pid) {
       if (pid === undefined || removed) return;

@@ -34,6 +34,11 @@ export function readLayers(root: string, manifest: Manifest, options: LoadOption
     only && options.instance
       ? [findInstance(manifest, options.instance.service, options.instance.tenant)]
       : listInstances(manifest);
+  // A secret kept in a layer (the second seed's layout): its line's text is never quoted in an error.
+  const quiet = (key: string) => {
+    const plane = manifest.keys[key]?.plane;
+    return plane === 'secret' || plane === 'build';
+  };
   const texts = new Map<string, string | undefined>();
   for (const ref of allLayers(manifest, instances, only)) {
     const text = readTextIfExists(join(root, ref.path), ref.path);
@@ -61,7 +66,7 @@ export function readLayers(root: string, manifest: Manifest, options: LoadOption
           entries =
             first !== undefined && !text.includes('$')
               ? first
-              : parseLayer(text, path, lookup, index === 0 ? new Map() : earlier);
+              : parseLayer(text, path, lookup, index === 0 ? new Map() : earlier, quiet);
           parsed.set(key, entries);
         }
         if (layers[path] === undefined) layers[path] = entries;
@@ -73,12 +78,19 @@ export function readLayers(root: string, manifest: Manifest, options: LoadOption
   return layers;
 }
 
-function parseLayer(text: string, path: string, lookup: Lookup, earlier: Map<string, string>): DotenvEntry[] {
+function parseLayer(
+  text: string,
+  path: string,
+  lookup: Lookup,
+  earlier: Map<string, string>,
+  quiet: (key: string) => boolean,
+): DotenvEntry[] {
   const snapshot = new Map(earlier);
   return parseDotenvEntries(text, {
     lookup,
     file: path,
     trackLookups: true,
+    quiet,
     ...(snapshot.size > 0 ? { earlier: (name: string) => snapshot.get(name) } : {}),
   });
 }

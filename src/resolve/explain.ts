@@ -10,7 +10,10 @@ import type { Instance, Provenance, SecretRef } from './types.ts';
 export interface ExplainSetting {
   file: string;
   line: number;
-  /** Absent for secrets: a value that should be secret is never copied into an explanation. */
+  /**
+   * Absent for secrets, and for keys the manifest does not declare (nothing says they are not secret): a value that
+   * may be secret is never copied into an explanation, unless `reveal` asks for undeclared ones.
+   */
   value?: string;
   wins: boolean;
   /** Variables of the caller's environment (`process.env`) the value was interpolated with, or inherited from. */
@@ -41,11 +44,13 @@ export function explainKey(
   environment: Environment,
   instance: Instance,
   keyName: string,
+  options: { revealUndeclared?: boolean } = {},
 ): Explanation {
   const key = manifest.keys[keyName];
   const service = manifest.services[instance.service]!;
   const stack = layersFor(manifest, environment, instance).map((l) => l.path);
-  const isSecret = key?.plane === 'secret' || key?.plane === 'build';
+  const isSecret =
+    key?.plane === 'secret' || key?.plane === 'build' || (key === undefined && options.revealUndeclared !== true);
   const settings: ExplainSetting[] = [];
   for (const [index, file] of stack.entries())
     for (const entry of entriesInStack(layers, stack, index) ?? [])

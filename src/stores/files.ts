@@ -44,6 +44,17 @@ export function stageSecretFile(root: string, storeDir: string, relativePath: st
   return stageFileAtomic(join(root, relativePath), `${value}\n`, { shownAs: relativePath });
 }
 
+/** `writeStoreFile` in two steps: written and fsynced beside the target now, put in place by `commit`. */
+export function stageStoreFile(
+  root: string,
+  relativePath: string,
+  contents: string | Uint8Array,
+  mode = 0o600,
+): StagedWrite {
+  refuseLinksOnPath(root, relativePath);
+  return stageFileAtomic(join(root, relativePath), contents, { shownAs: relativePath, mode });
+}
+
 /** Writes a non-value file of the store (`.example`, `.gitkeep`, a copied template) with the same care. */
 export function writeStoreFile(root: string, relativePath: string, contents: string | Uint8Array, mode = 0o600): void {
   refuseLinksOnPath(root, relativePath);

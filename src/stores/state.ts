@@ -2,6 +2,7 @@
  * `.envplane/state.json`: when each secret was last written by envplane, per environment and tenant, so a rule can
  * flag secrets older than their `maxAgeDays`. Times and names only, never a value. Written atomically, 0600.
  */
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -86,7 +87,28 @@ export function recordRotations(root: string, records: RotationRecord[]): void {
   const state = readRotationState(root);
   for (const r of records) state.secrets[rotationKey(r.environment, r.secret, r.tenant)] = r;
   const sorted = Object.fromEntries(Object.entries(state.secrets).sort(([a], [b]) => a.localeCompare(b)));
-  writeFileAtomic(join(root, STATE_FILE), `${JSON.stringify({ version: 1, secrets: sorted }, null, 2)}\n`, {
+  // Other fields (the audit log's anchor, audit/log.ts) are kept as they are.
+  writeFileAtomic(join(root, STATE_FILE), `${JSON.stringify({ ...state, version: 1, secrets: sorted }, null, 2)}\n`, {
     shownAs: STATE_FILE,
   });
+}
+
+/**
+ * Runs `change`, which records rotations and then changes values; when it throws, the state file is put back as it
+ * was (or removed, when there was none), so it never records a change that was not made. Call under the lock.
+ */
+export function withStateRestored<T>(root: string, change: () => T): T {
+  const path = join(root, STATE_FILE);
+  const before = readTextIfExists(path, STATE_FILE);
+  try {
+    return change();
+  } catch (error) {
+    try {
+      if (before === undefined) unlinkSync(path);
+      else writeFileAtomic(path, before, { shownAs: STATE_FILE });
+    } catch {
+      // the error that got us here is the one to report
+    }
+    throw error;
+  }
 }

@@ -61,7 +61,14 @@ describe('audit log', () => {
     assert.deepEqual(verifyChain(readAuditText(root)).broken, undefined);
     const r = verify(root);
     assert.equal(r.code, 0);
-    assert.deepEqual(r.out, { ok: true, entries: 3, broken: null });
+    assert.deepEqual(r.out, {
+      ok: true,
+      entries: 3,
+      broken: null,
+      anchors: [{ anchor: 'state', ok: true, lag: 0 }],
+      anchored: true,
+      unfinished: [],
+    });
   });
 
   it('verify finds an edited line and names it', () => {

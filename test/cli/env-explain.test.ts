@@ -1,6 +1,6 @@
 /** `envplane env` and `envplane explain` through the built CLI, as a user runs them. */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadProject } from '../../src/project/load.ts';
@@ -153,6 +153,20 @@ describe('envplane env --json on every instance of both examples', () => {
 });
 
 describe('envplane explain', () => {
+  it('a key the manifest does not declare: its values hidden ("undeclared, value hidden") unless --reveal', () => {
+    const dir = copyExample('four-planes');
+    const value = 'canary-undeclared-token-7f3a';
+    appendFileSync(join(dir, 'config', 'dev.env'), `STRAY_API_TOKEN=${value}\n`);
+    const argv = ['explain', 'STRAY_API_TOKEN', '--env', 'dev', '--service', 'backend'];
+    for (const extra of [[], ['--json'], ['--debug']]) {
+      const r = runCli([...argv, ...extra], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(value), `the value was printed (${extra.join(' ')})`);
+    }
+    assert.match(runCli(argv, { cwd: dir }).stdout, /config\/dev\.env:\d+ +undeclared, value hidden/);
+    assert.ok(runCli([...argv, '--reveal'], { cwd: dir }).stdout.includes(value));
+  });
+
   it('reads the whole environment: says where else a key is set, and explains a key only another file sets', () => {
     const dir = copyExample('service-scoped');
     const r = runCli(['explain', 'CLIENT_NAME', '-e', 'development', '-s', 'backend'], { cwd: dir });

@@ -25,7 +25,7 @@ export function finishInterrupted(root: string): number | undefined {
   const journal = readJournal(root);
   if (!journal) return undefined;
   applySteps(root, journal.steps);
-  unlinkSync(join(root, JOURNAL));
+  removeJournal(root);
   return journal.steps.length;
 }
 
@@ -41,7 +41,22 @@ export function applyJournaled(root: string, steps: readonly Step[]): void {
     shownAs: JOURNAL,
   });
   applySteps(root, steps);
-  unlinkSync(join(root, JOURNAL));
+  removeJournal(root);
+}
+
+/** The last step: every file is in place; a journal that cannot be removed is replayed (idempotently) next time. */
+function removeJournal(root: string): void {
+  try {
+    unlinkSync(join(root, JOURNAL));
+  } catch (error) {
+    throw ioError(error, JOURNAL, 'every file was migrated; the next `envplane migrate` removes the journal');
+  }
+}
+
+function ioError(error: unknown, path: string, hint: string): unknown {
+  if (error instanceof EnvplaneError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new EnvplaneError('failure', `cannot remove ${path}: ${code}`, { location: { file: path }, hint });
 }
 
 function applySteps(root: string, steps: readonly Step[]): void {
@@ -52,7 +67,12 @@ function applySteps(root: string, steps: readonly Step[]): void {
       try {
         unlinkSync(join(root, step.path));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw ioError(
+            error,
+            step.path,
+            `the migration is journaled in ${JOURNAL}; run \`envplane migrate\` again to finish it`,
+          );
       }
     } else if (step.kind === 'secret' || step.kind === 'example' || step.kind === 'backup') {
       writeStoreFile(root, step.path, step.contents, step.mode ?? 0o600);
@@ -78,7 +98,14 @@ function readJournal(root: string): Journal | undefined {
     text = readFileSync(join(root, JOURNAL), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new EnvplaneError(
+      'failure',
+      `cannot read ${JOURNAL}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`,
+      {
+        location: { file: JOURNAL },
+        hint: 'it records an interrupted migration; make it readable and run `envplane migrate` again',
+      },
+    );
   }
   let journal: unknown;
   try {

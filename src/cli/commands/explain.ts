@@ -14,6 +14,11 @@ export default defineCommand({
     key: { type: 'positional', description: 'The key to explain', required: false },
     ...envArg,
     ...instanceArgs,
+    reveal: {
+      type: 'boolean',
+      description:
+        'Show the values a key the manifest does not declare has in the layers (hidden by default: it may be a secret)',
+    },
     ...jsonArg,
     ...dirArg,
   },
@@ -24,7 +29,9 @@ export default defineCommand({
     const inLayers = Object.values(project.layers).some((entries) => entries?.some((e) => e.key === keyName));
     if (!project.manifest.keys[keyName] && !inLayers)
       throw new EnvplaneError('usage', `unknown key "${keyName}"`, { hint: unknownHint(keyName, known, 'keys') });
-    const explanation = explainKey(project.manifest, project.layers, environment, instance, keyName);
+    const explanation = explainKey(project.manifest, project.layers, environment, instance, keyName, {
+      revealUndeclared: args.reveal === true,
+    });
     writeStdout(args.json ? `${JSON.stringify(explanation, null, 2)}\n` : explainText(explanation));
   },
 });
@@ -33,7 +40,12 @@ function explainText(x: Explanation): string {
   const head = `${style.bold(x.key)} for ${style.bold(x.instance.id)} in ${style.bold(x.environment)}`;
   const lines = [head, `${style.dim('layers, lowest precedence first:')} ${x.layers.join(' → ') || '(none)'}`, ''];
   for (const s of x.settings) {
-    const value = s.value === undefined ? '******' : JSON.stringify(s.value);
+    const value =
+      s.value !== undefined
+        ? JSON.stringify(s.value)
+        : x.plane === undefined
+          ? style.dim('undeclared, value hidden (--reveal shows it)')
+          : '******';
     const shell = s.shell ? style.yellow(`  (from your shell: ${s.shell.map((n) => `$${n}`).join(', ')})`) : '';
     lines.push(`  ${s.wins ? style.green('wins ') : style.dim('lost ')} ${s.file}:${s.line}  ${value}${shell}`);
   }

@@ -7,7 +7,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { appendAudit } from '../../audit/log.ts';
+import { appendAudit, withAudit } from '../../audit/log.ts';
 import { type SerializeWarning, serializeDotenvReport } from '../../dotenv/index.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../../io/atomic.ts';
@@ -86,21 +86,30 @@ export default defineCommand({
           'and prefer secret files (the default) where the program can read <KEY>_FILE',
       );
 
-    if (includeSecrets && secrets.length > 0)
-      appendAudit(project.root, {
-        command: 'export',
-        action: 'export',
-        environment: bundle.environment,
-        instance: bundle.instance.id,
-        secrets: secrets.map((s) => auditName(s.ref)),
-      });
+    const events =
+      includeSecrets && secrets.length > 0
+        ? [
+            {
+              command: 'export',
+              action: 'export' as const,
+              environment: bundle.environment,
+              instance: bundle.instance.id,
+              secrets: secrets.map((s) => auditName(s.ref)),
+            },
+          ]
+        : [];
     if (!target) {
+      // On stdout the values leave at once: the line is written first, and if it cannot be, nothing is printed.
+      for (const event of events) appendAudit(project.root, event);
       process.stdout.write(text);
       return;
     }
-    // A killed earlier export left its temp file (maybe with secret values) beside the output.
-    removeStaleTemps(dirname(target));
-    writeFileAtomic(target, text, { mode: 0o600, shownAs: output });
+    // A file: the intent line first, the file in place, then the outcome (the file is the change).
+    withAudit(project.root, events, () => {
+      // A killed earlier export left its temp file (maybe with secret values) beside the output.
+      removeStaleTemps(dirname(target));
+      writeFileAtomic(target, text, { mode: 0o600, shownAs: output });
+    });
     const count = Object.keys(values).length;
     process.stdout.write(
       `wrote ${output} (${count} key${count === 1 ? '' : 's'}, mode 0600) for ${instance.id} in ${environment.name}\n`,

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { chmodSync, existsSync, lstatSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from 'citty';
 import { planFileMigration } from '../../adopt/migrate-file.ts';
 import { planLayerMigration } from '../../adopt/migrate-layers.ts';
-import { type MigrationPlan, orderSteps } from '../../adopt/migration.ts';
+import { type MigrationPlan, orderSteps, type Step } from '../../adopt/migration.ts';
 import { classifyKey } from '../../adopt/classify.ts';
 import { parseDotenvEntries } from '../../dotenv/index.ts';
 import { EnvplaneError } from '../../errors.ts';
@@ -18,7 +18,7 @@ import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
 import { applyJournaled, finishInterrupted, JOURNAL } from './_migrate-apply.ts';
-import { appendAudit } from '../../audit/log.ts';
+import { withAudit } from '../../audit/log.ts';
 import { withLock } from '../../io/lock.ts';
 import { refuseLinksOnPath } from '../../stores/files.ts';
 
@@ -160,17 +160,61 @@ function migrateOnce(root: string, options: RunOptions, apply: boolean): Outcome
   // A symbolic link on any path is refused while planning, before the lock or the journal touch the disk.
   for (const step of plan.steps) refuseLinksOnPath(root, step.path);
   if (apply && plan.steps.length > 0) {
-    applyJournaled(root, plan.steps);
     const written = plan.moves.filter((m) => m.status === 'moved' && (m.plane === 'secret' || m.plane === 'build'));
-    if (written.length > 0)
-      appendAudit(root, {
-        command: 'migrate',
-        action: 'write',
-        environment: environment.name,
-        secrets: [...new Set(written.map((m) => (m.tenant ? `${m.tenant}/${m.name}` : m.name)))],
-      });
+    const events =
+      written.length > 0
+        ? [
+            {
+              command: 'migrate',
+              action: 'write' as const,
+              environment: environment.name,
+              secrets: [...new Set(written.map((m) => (m.tenant ? `${m.tenant}/${m.name}` : m.name)))],
+            },
+          ]
+        : [];
+    // The intent line is on disk before the first file changes; the journal finishes or undoes the rest.
+    withAudit(root, events, () => {
+      // Folders first: a failure there leaves everything as it was.
+      if (environment.secrets.kind === 'files') narrowStoreFolders(root, environment.secrets.dir, plan.steps);
+      applyJournaled(root, plan.steps);
+    });
   }
   return { plan, resumed };
+}
+
+/**
+ * The store folder and the folders between it and each secret file written get 0700, as setup makes them: an
+ * existing `secrets/` at 0755 stayed 0755 (files 0600 in it, but their names listed to every user).
+ */
+function narrowStoreFolders(root: string, storeDir: string, steps: readonly Step[]): void {
+  const folders = new Set<string>();
+  for (const step of steps) {
+    if (step.op !== 'write' || step.kind !== 'secret') continue;
+    const inside = relative(storeDir, dirname(step.path));
+    if (inside.startsWith('..') || isAbsolute(inside)) continue;
+    let folder = storeDir;
+    folders.add(folder);
+    for (const part of inside === '' ? [] : inside.split(sep)) {
+      folder = join(folder, part);
+      folders.add(folder);
+    }
+  }
+  for (const folder of folders) {
+    const path = join(root, folder);
+    try {
+      const stat = lstatSync(path);
+      if (stat.isDirectory() && (stat.mode & 0o077) !== 0) chmodSync(path, stat.mode & 0o700);
+    } catch (error) {
+      throw new EnvplaneError(
+        'failure',
+        `cannot narrow the mode of ${folder}: ${(error as NodeJS.ErrnoException).code}`,
+        {
+          location: { file: folder },
+          hint: `nothing was moved; check who owns ${folder} (ls -ld), or run \`chmod 700 ${folder}\` yourself`,
+        },
+      );
+    }
+  }
 }
 
 /** The lines whose assignment takes part of its value from a `${VAR}` lookup (seen by parsing with a probe value). */

@@ -1,15 +1,20 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineCommand } from 'citty';
-import { appendAudit } from '../../audit/log.ts';
+import { withAudit } from '../../audit/log.ts';
 import { EnvplaneError } from '../../errors.ts';
-import { withLock } from '../../io/lock.ts';
 import { loadProject } from '../../project/load.ts';
 import { findEnvironment } from '../../resolve/instances.ts';
 import { PREVIOUS_SUFFIX } from '../../stores/files.ts';
 import { generateValue } from '../../stores/generate.ts';
 import { rollbackFile, rotateFile } from '../../stores/rotate.ts';
-import { readRotationState, type RotationRecord, recordRotations, rotationRecord } from '../../stores/state.ts';
+import {
+  readRotationState,
+  type RotationRecord,
+  recordRotations,
+  rotationRecord,
+  withStateRestored,
+} from '../../stores/state.ts';
 import { rotationTarget } from '../../stores/target.ts';
 import { valueFromBytes } from '../../stores/value.ts';
 import { dirArg, jsonArg } from '../_args.ts';
@@ -62,27 +67,31 @@ export default defineCommand({
     }
     const action = args.rollback ? 'rollback' : 'rotate';
     if (!args['dry-run'])
-      withLock(project.root, () => {
-        const now = new Date().toISOString();
-        const before = rotationRecord(readRotationState(project.root), environment.name, key.name, tenant);
-        // The age belongs to the value: rotate remembers when the value it keeps as .previous was written, and a
-        // rollback puts that time back with the value.
-        const kept = args.rollback ? undefined : valueWrittenAt(project.root, file.path, before);
-        const restored = args.rollback ? (before?.previous ?? previousWrittenAt(project.root, file.path)) : undefined;
-        if (args.rollback) rollbackFile(project.root, file);
-        else rotateFile(project.root, file, value ?? generateValue(key.generate!));
-        recordRotations(project.root, [
-          {
-            environment: environment.name,
-            secret: key.name,
-            ...(tenant !== undefined ? { tenant } : {}),
-            rotatedAt: restored?.rotatedAt ?? now,
-            by: restored ? (restored.by === 'unknown' ? 'rollback' : restored.by) : action,
-            ...(kept ? { previous: kept } : {}),
-          },
-        ]);
-        appendAudit(project.root, { command: 'rotate', action, environment: environment.name, secrets: [shown] });
-      });
+      // The intent line is on disk before the secret changes; if it cannot be written, nothing changes.
+      withAudit(project.root, [{ command: 'rotate', action, environment: environment.name, secrets: [shown] }], () =>
+        // The rotation time first, put back if the secret cannot be changed: a `failed` line must mean that nothing
+        // changed, and a `done` line that both did.
+        withStateRestored(project.root, () => {
+          const now = new Date().toISOString();
+          const before = rotationRecord(readRotationState(project.root), environment.name, key.name, tenant);
+          // The age belongs to the value: rotate remembers when the value it keeps as .previous was written, and a
+          // rollback puts that time back with the value.
+          const kept = args.rollback ? undefined : valueWrittenAt(project.root, file.path, before);
+          const restored = args.rollback ? (before?.previous ?? previousWrittenAt(project.root, file.path)) : undefined;
+          recordRotations(project.root, [
+            {
+              environment: environment.name,
+              secret: key.name,
+              ...(tenant !== undefined ? { tenant } : {}),
+              rotatedAt: restored?.rotatedAt ?? now,
+              by: restored ? (restored.by === 'unknown' ? 'rollback' : restored.by) : action,
+              ...(kept ? { previous: kept } : {}),
+            },
+          ]);
+          if (args.rollback) rollbackFile(project.root, file);
+          else rotateFile(project.root, file, value ?? generateValue(key.generate!));
+        }),
+      );
     const result = {
       dryRun: Boolean(args['dry-run']),
       action,
