@@ -198,8 +198,9 @@ function writePrivateFile(dir: string, name: string, contents: string, shownAs: 
  * fails naming the log, and the intent line stays as the record of a change that may have happened.
  */
 export function withAudit<T>(root: string, events: readonly AuditEvent[], change: () => T): T {
+  // Nothing to audit: no lock either (an export without values must not create .envplane/).
+  if (events.length === 0) return change();
   return withLock(root, () => {
-    if (events.length === 0) return change();
     for (const event of events) appendAudit(root, { ...event, phase: 'intent' });
     let result: T;
     try {

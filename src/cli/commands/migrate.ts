@@ -205,6 +205,8 @@ function narrowStoreFolders(root: string, storeDir: string, steps: readonly Step
       const stat = lstatSync(path);
       if (stat.isDirectory() && (stat.mode & 0o077) !== 0) chmodSync(path, stat.mode & 0o700);
     } catch (error) {
+      // Not there yet: it is created 0700 with the first file written into it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new EnvplaneError(
         'failure',
         `cannot narrow the mode of ${folder}: ${(error as NodeJS.ErrnoException).code}`,
