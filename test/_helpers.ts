@@ -70,3 +70,23 @@ export function hashTree(dir: string): Record<string, string> {
   walk(dir);
   return out;
 }
+
+/**
+ * `hashTree` for comparing a project before and after: the audit log aside (its lines carry times), and state.json
+ * without the log's anchor (`audit`: the head of that log, rewritten after every line).
+ */
+export function hashProject(dir: string): Record<string, string> {
+  const out = hashTree(dir);
+  delete out['.envplane/audit.log'];
+  const state = join(dir, '.envplane', 'state.json');
+  if (out['.envplane/state.json'] !== undefined) {
+    try {
+      const { audit: _anchor, ...rest } = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+      out['.envplane/state.json'] =
+        `${(lstatSync(state).mode & 0o777).toString(8)}:${createHash('sha256').update(JSON.stringify(rest)).digest('hex')}`;
+    } catch {
+      // not JSON: compared as bytes
+    }
+  }
+  return out;
+}

@@ -75,11 +75,24 @@ export function appendAudit(root: string, event: AuditEvent): void {
       } catch {
         // the error below is the one to report
       }
+      closeSync(fd);
       throw auditError('write', error);
+    }
+    // The line is durable; its anchor follows. If the anchor cannot be written, the line is taken back too, so that
+    // a failed append leaves the log and state.json as they were (and a change that needed it does not happen).
+    try {
+      writeAnchor(root, tail, size, entry);
+    } catch (error) {
+      try {
+        ftruncateSync(fd, size);
+        fsyncSync(fd);
+      } catch {
+        // the anchor then lags one line behind, which verify accepts
+      }
+      throw error;
     } finally {
       closeSync(fd);
     }
-    writeAnchor(root, tail, size, entry);
   });
 }
 
@@ -157,7 +170,10 @@ function writePrivateFile(dir: string, name: string, contents: string, shownAs: 
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     return new EnvplaneError('failure', `cannot write ${shownAs}: ${code}`, {
       location: { file: shownAs },
-      hint: `the audit line was written; the log's anchor in ${shownAs} is one line behind until the next append`,
+      hint:
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'the disk is full; the audit line was taken back and nothing was changed'
+          : 'the audit line was taken back and nothing was changed; check that .envplane/ is writable',
     });
   };
   unlinkQuietly(temp);

@@ -21,7 +21,10 @@ describe('a required-variable message on a secret line', () => {
     ]) {
       const r = runCli(argv, { cwd: dir });
       assert.equal(r.code, 2, `${argv[0]}: ${r.stderr}`);
-      assert.match(r.stderr, /config\/dev\.env:\d+(:\d+)?: (line \d+: )?required variable ENVPLANE_TEST_UNSET_Q is missing a value/);
+      assert.match(
+        r.stderr,
+        /config\/dev\.env:\d+(:\d+)?: (line \d+: )?required variable ENVPLANE_TEST_UNSET_Q is missing a value/,
+      );
       assert.ok(!`${r.stdout}${r.stderr}`.includes(canary), `${argv[0]} echoed the message`);
     }
   });

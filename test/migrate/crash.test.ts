@@ -15,7 +15,7 @@ import { findEnvironment } from '../../src/resolve/instances.ts';
 import { storeLocation } from '../../src/resolve/secrets.ts';
 import { readSecretValue } from '../../src/stores/read.ts';
 import { count } from '../_counts.ts';
-import { CLI, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
+import { CLI, hashProject, hashTree, REPO, runCli, tempDir } from '../_helpers.ts';
 import { mulberry32, TEST_SEED } from '../_random.ts';
 import { expected, LEGACY, legacyProject, receivedValues } from './_fixtures.ts';
 
@@ -53,9 +53,7 @@ const scenarios: Record<Kind, Scenario> = {
 
 /** The tree without the audit log (its lines carry times) and the lock (a killed run leaves it; the next breaks it). */
 function stateTree(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(hashTree(dir)).filter(([p]) => p !== '.envplane/audit.log' && p !== '.envplane/lock'),
-  );
+  return Object.fromEntries(Object.entries(hashProject(dir)).filter(([p]) => p !== '.envplane/lock'));
 }
 
 /** The tree without envplane's own state folder and temp files: what "nothing changed" compares. */

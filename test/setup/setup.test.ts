@@ -194,7 +194,7 @@ describe('setup on the second seed (service-scoped)', () => {
 });
 
 describe('setup: hostile disks', () => {
-  it('under umask 000 files are still 0600 and folders 0700', () => {
+  it('under umask 000 secret files are still 0600 and folders 0700; templates and .gitkeep 0644, as documented', () => {
     const dir = serviceScopedWithoutLayerSecrets();
     const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${CLI}" setup`], {
       cwd: dir,
@@ -207,7 +207,7 @@ describe('setup: hostile disks', () => {
         if (lstatSync(p).isDirectory()) {
           assert.equal(mode(p), 0o700, p);
           walk(p);
-        } else if (!name.startsWith('.gitkeep')) assert.equal(mode(p), 0o600, p);
+        } else assert.equal(mode(p), name === '.gitkeep' || name.endsWith('.example') ? 0o644 : 0o600, p);
       }
     };
     walk(join(dir, 'secrets'));
