@@ -51,9 +51,16 @@ const scenarios: Record<Kind, Scenario> = {
   },
 };
 
-/** The tree without the audit log (its lines carry times) and the lock (a killed run leaves it; the next breaks it). */
+/**
+ * The tree without the audit log (its lines carry times) and its anchor, the lock (a killed run leaves it; the next
+ * breaks it), and a temp file a kill left in .envplane/ while the anchor was written (the next run removes it).
+ */
 function stateTree(dir: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(hashProject(dir)).filter(([p]) => p !== '.envplane/lock'));
+  return Object.fromEntries(
+    Object.entries(hashProject(dir)).filter(
+      ([p]) => p !== '.envplane/lock' && !p.startsWith('.envplane/.envplane-tmp-'),
+    ),
+  );
 }
 
 /** The tree without envplane's own state folder and temp files: what "nothing changed" compares. */
