@@ -14,6 +14,7 @@ import { type DotenvEntry, parseDotenvEntries } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
 import { readTextIfExists } from '../io/read.ts';
 import type { BundleFact, CheckInput, LayerEntryFact, LayerFacts } from '../rules/types.ts';
+import { layerTemplates } from './_layer-templates.ts';
 import { loadProject, type Project } from './load.ts';
 import { secretDirs, secretFacts, sha256, templates } from './_secret-facts.ts';
 import { composeModels, dockerfiles, layerBackups } from './_tree-facts.ts';
@@ -50,6 +51,7 @@ export function gatherFacts(options: FactOptions = {}): { root: string; input: C
     bundles: bundleFacts,
     peers: others.length === 0 ? bundleFacts : [...bundleFacts, ...others.map(bundleFact)],
     layers: layerFacts(project),
+    layerTemplates: layerTemplates(root, manifest, bundleFacts),
     secrets: secretFacts(project, [...bundles, ...others], options.now ?? new Date()),
     secretDirs: secretDirs(root, environments, bundles),
     templates: templates(root, environments),

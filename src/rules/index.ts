@@ -12,6 +12,7 @@ import { exampleOrphan } from './example-orphan.ts';
 import { isolationTenant } from './isolation-tenant.ts';
 import { isolationUndeclared } from './isolation-undeclared.ts';
 import { layerMissing } from './layer-missing.ts';
+import { layerTemplateDrift } from './layer-template-drift.ts';
 import { productionFilesStore } from './production-files-store.ts';
 import { publicServiceSecret } from './public-service-secret.ts';
 import { requiredKeyUnset } from './required-key-unset.ts';
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   productionFilesStore,
   exampleMissing,
   exampleOrphan,
+  layerTemplateDrift,
   dockerfileSecret,
   dockerfileSyntax,
   isolationUndeclared,

@@ -138,6 +138,14 @@ export interface LayerBackupFact {
   keys: string[];
 }
 
+/** A layer file's committed template (`.env.shared.example`), or one template the tenants' layers share; keys only. */
+export interface LayerTemplateFact {
+  path: string;
+  /** The layers it is the template of. */
+  layers: string[];
+  keys: { key: string; line: number }[];
+}
+
 export interface CheckInput {
   manifest: Manifest;
   /** The environments and instances in scope (`--env`, `--service`). */
@@ -150,6 +158,8 @@ export interface CheckInput {
    */
   peers: BundleFact[];
   layers: LayerFacts;
+  /** Templates of the in-scope layers that exist, sorted by path. */
+  layerTemplates: LayerTemplateFact[];
   /** By `locationId`. */
   secrets: Readonly<Record<string, SecretFact>>;
   /** Secret store directories (and tenant subfolders) that exist, with their permission bits. */
