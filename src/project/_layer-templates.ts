@@ -30,8 +30,8 @@ export function layerTemplates(root: string, manifest: Manifest, bundles: Bundle
     return keys.get(path);
   };
   const add = (template: string, layer: string) => {
-    let set = byTemplate.get(template);
-    if (!set) byTemplate.set(template, (set = new Set()));
+    const set = byTemplate.get(template) ?? new Set<string>();
+    byTemplate.set(template, set);
     set.add(layer);
   };
   for (const layer of layers) {
