@@ -16,6 +16,13 @@ export interface ErrorLocation {
   column?: number;
 }
 
+/** One problem of several that one error reports (a manifest with three mistakes reports three). */
+export interface ErrorDetail {
+  message: string;
+  location?: ErrorLocation;
+  hint?: string;
+}
+
 /** Marks envplane's errors across bundles: each CLI command is its own bundle with its own copy of this class. */
 const BRAND = Symbol.for('envplane.EnvplaneError');
 
@@ -29,12 +36,30 @@ export class EnvplaneError extends Error {
   readonly kind: ErrorKind;
   readonly location?: ErrorLocation;
   readonly hint?: string;
+  /** When the error stands for several problems found in one pass: every one of them, this error's own first. */
+  readonly problems?: readonly ErrorDetail[];
 
-  constructor(kind: ErrorKind, message: string, options: { location?: ErrorLocation; hint?: string } = {}) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options: { location?: ErrorLocation; hint?: string; problems?: readonly ErrorDetail[] } = {},
+  ) {
     super(message);
     this.kind = kind;
     if (options.location) this.location = options.location;
     if (options.hint) this.hint = options.hint;
+    if (options.problems && options.problems.length > 1) this.problems = options.problems;
+  }
+
+  /** One error for every problem of a pass (none → undefined), located at and worded as the first. */
+  static of(kind: ErrorKind, problems: readonly ErrorDetail[]): EnvplaneError | undefined {
+    const first = problems[0];
+    if (!first) return undefined;
+    return new EnvplaneError(kind, first.message, {
+      ...(first.location ? { location: first.location } : {}),
+      ...(first.hint ? { hint: first.hint } : {}),
+      problems,
+    });
   }
 }
 

@@ -1,12 +1,10 @@
 /**
  * Compose YAML text → plain data plus the line of every node. Compose files are written by people and tools that use
- * anchors and `<<` merge keys (Compose accepts them), so merges are on, with a small alias budget; custom tags and
- * duplicate keys are errors. Pure: the caller reads the file.
+ * anchors and `<<` merge keys (Compose accepts them), so merges are on; the one YAML reader (`manifest/yaml.ts`)
+ * keeps the alias budget and refuses duplicate keys. Pure: the caller reads the file.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import { EnvplaneError } from '../errors.ts';
 import { escapePointer } from '../manifest/_pointer.ts';
-import { nodePositions, refuseUnsafeKeys, yamlMessage } from '../manifest/_yaml.ts';
+import { readYaml } from '../manifest/yaml.ts';
 
 export interface ComposeYaml {
   data: unknown;
@@ -14,40 +12,15 @@ export interface ComposeYaml {
   lines: Record<string, number>;
 }
 
-const MAX_ALIASES = 100;
-
 export function parseComposeYaml(text: string, file: string): ComposeYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
+  const { data, positions } = readYaml(text, file, {
     merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-    // Warnings would go to process.emitWarning, printed with the source they quote (values included).
-    logLevel: 'error',
+    core: false,
+    strictWarnings: false,
+    hint: () => 'fix the compose file so that `docker compose config` accepts it, then run envplane again',
   });
-  // Warnings (an unknown tag such as Compose's own `!reset`) do not stop the reading; errors do.
-  const problem = doc.errors[0];
-  if (problem) {
-    const at = lineCounter.linePos(problem.pos[0]);
-    throw new EnvplaneError('input', `invalid YAML: ${yamlMessage(problem.message)}`, {
-      location: { file, line: at.line, column: at.col },
-      hint: 'fix the compose file so that `docker compose config` accepts it, then run envplane again',
-    });
-  }
-  refuseUnsafeKeys(doc, lineCounter, file);
   const lines: Record<string, number> = {};
-  for (const [pointer, at] of Object.entries(nodePositions(doc, lineCounter))) lines[pointer] = at.line;
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch {
-    throw new EnvplaneError('input', 'invalid YAML: too many alias expansions', {
-      location: { file, line: 1 },
-      hint: `envplane expands at most ${MAX_ALIASES} aliases in a compose file; write the values out`,
-    });
-  }
+  for (const [pointer, at] of Object.entries(positions)) lines[pointer] = at.line;
   return { data, lines };
 }
 

@@ -2,6 +2,7 @@
  * What a file's name says about it: `config/dev.env` is development's layer, `.env.etl.wex` is tenant `wex` of
  * service `etl`, `docker-compose.prod.yml` is production's Compose file. Pure naming rules, one place.
  */
+import { isValidName } from '../manifest/names.ts';
 
 /** Words people use for environments → the canonical name. */
 const ENV_WORDS: Record<string, string> = {
@@ -66,7 +67,9 @@ export function envFileRole(path: string): EnvFileRole {
       if (environment) return { kind: 'environment', environment, word: first! };
       return { kind: 'service', service: serviceName(first!) };
     }
-    return { kind: 'tenant', service: serviceName(first!), tenant: second.toLowerCase() };
+    // A tenant becomes a name the manifest accepts only as it is: `{tenant}` in the layer must give this file back.
+    if (!isValidName('tenant', second)) return { kind: 'unknown' };
+    return { kind: 'tenant', service: serviceName(first!), tenant: second };
   }
   return { kind: 'unknown' };
 }
@@ -77,7 +80,9 @@ export function serviceName(word: string): string {
     .toLowerCase()
     .replace(/[-_]service$/, '')
     .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return name === '' ? 'app' : name;
 }
 

@@ -5,6 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { defaultFileEnv } from '../manifest/names.ts';
 import type { Plane } from '../manifest/types.ts';
 import { type Classification, classifyKey } from './classify.ts';
 import type { EnvFileRole } from './_file-roles.ts';
@@ -194,10 +195,6 @@ function reclassify(k: KeyFacts, name: string, value: string | undefined, where:
   const c = classifyKey(name, value);
   if (c.plane === 'secret' && c.certain) Object.assign(k, { plane: 'secret', reason: c.reason, where, certain: true });
   else if (!c.certain && k.certain) Object.assign(k, { ...planeOf(c), plane: k.plane, where });
-}
-
-function defaultFileEnv(name: string): string {
-  return `${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_FILE`;
 }
 
 /** Config and public keys first, then secrets, then build secrets; first-seen order within each. */

@@ -5,6 +5,7 @@
  * purpose: a service is granted what the project grants it today, and `grants.ts` says where that is too much. Pure.
  */
 import type { EnvironmentDraft, KeyDraft, ServiceDraft } from '../manifest/write.ts';
+import { isValidName, keyNameKind } from '../manifest/names.ts';
 import type { Plane } from '../manifest/types.ts';
 import { environmentAliases } from './scaffold.ts';
 import { type EnvFileRole, envFileRole } from './_file-roles.ts';
@@ -14,8 +15,6 @@ import { composeStacks } from './_stacks.ts';
 import { storeOf } from './_store-of.ts';
 import type { Decision, ExistingProject, Inference } from './inference.ts';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const BROWSER_NAME = /(^|-)(front|frontend|web|www|ui|client|spa|site)(-|$)/;
 const ENV_ORDER = ['development', 'test', 'staging', 'production'];
 
@@ -199,10 +198,7 @@ export function inferManifest(project: ExistingProject): Inference {
   const keyDrafts: Record<string, KeyDraft> = {};
   const perTenantServices = new Set([...services].filter(([, s]) => s.tenants.size > 0).map(([n]) => n));
   for (const [name, k] of keys) {
-    const valid =
-      k.plane === 'secret' || k.plane === 'build'
-        ? SECRET_NAME.test(name) && !name.includes('..')
-        : ENV_NAME.test(name);
+    const valid = isValidName(keyNameKind(k.plane), name);
     if (!valid) {
       warnings.push(`${name} cannot be declared: not a valid ${k.plane} key name (${k.where ?? 'unknown place'})`);
       for (const s of services.values()) {

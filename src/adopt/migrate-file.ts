@@ -8,6 +8,7 @@
 import { type DotenvEntry, parseDotenvEntries, serializeDotenv } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
 import { unknownHint } from '../manifest/_suggest.ts';
+import { isValidName, keyNameKind } from '../manifest/names.ts';
 import type { Environment, Key, Manifest, Plane } from '../manifest/types.ts';
 import type { ManifestEdit } from '../manifest/write.ts';
 import { storeLocation } from '../resolve/secrets.ts';
@@ -22,10 +23,6 @@ import {
   secretPlaceholder,
   storedValue,
 } from './migration.ts';
-
-/** What the manifest accepts (see manifest/normalize.ts): variable names for config, file-safe names for secrets. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export interface FileMigrationInput {
   manifest: Manifest;
@@ -97,7 +94,7 @@ export function planFileMigration(input: FileMigrationInput): MigrationPlan {
     const name =
       declared?.name ?? (plane === 'secret' || plane === 'build' ? (upperCase ? key : key.toLowerCase()) : key);
     const move: Move = { key, from, plane, name, to: '', status: 'moved', reason };
-    const valid = plane === 'secret' || plane === 'build' ? SECRET_NAME.test(name) : ENV_NAME.test(name);
+    const valid = isValidName(keyNameKind(plane), name);
     if (!declared && !valid) {
       moves.push({ ...move, to: source, status: 'kept', reason: `"${name}" is not a valid ${plane} key name` });
       warnings.push(`${key} stays in ${source}: "${name}" cannot be declared (letters, digits and _ only)`);

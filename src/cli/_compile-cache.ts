@@ -13,11 +13,12 @@
  * and so does everything when a Node policy (`--experimental-policy`) is in force, whose integrity checks this would
  * bypass. Each key has its own folder; folders of other keys unused for 30 days are removed when one is written.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import type ModuleClass from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheName, isTrustedDir, readUserCache, userCacheDir, writeUserCache } from '../io/user-cache.ts';
+import { listDir } from '../io/list.ts';
 
 interface CompilableModule {
   exports: unknown;
@@ -92,13 +93,7 @@ function policyInForce(): boolean {
 /** Folders of other builds or Node versions, untouched for 30 days: upgrades do not leave the cache growing. */
 function pruneOtherKeys(root: string, keep: string): void {
   if (!isTrustedDir(root)) return;
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listDir(root)) {
     const path = join(root, name);
     if (path === keep || !/^[0-9a-f]{16}$/.test(name)) continue;
     try {

@@ -9,9 +9,13 @@ export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof EnvplaneError) {
-    const where = error.location ? `${formatLocation(error.location)}: ` : '';
-    process.stderr.write(`${styleErr.red('error')}: ${where}${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${styleErr.dim('hint:')} ${error.hint}\n`);
+    const problems = error.problems ?? [error];
+    for (const problem of problems) {
+      const where = problem.location ? `${formatLocation(problem.location)}: ` : '';
+      process.stderr.write(`${styleErr.red('error')}: ${where}${problem.message}\n`);
+      if (problem.hint) process.stderr.write(`  ${styleErr.dim('hint:')} ${problem.hint}\n`);
+    }
+    if (problems.length > 1) process.stderr.write(`${problems.length} problems\n`);
     return error.kind === 'failure' ? EXIT.problems : EXIT.usage;
   }
   const name = error instanceof Error ? error.name : typeof error;

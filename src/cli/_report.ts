@@ -4,7 +4,7 @@
  */
 import { formatLocation } from '../errors.ts';
 import type { CheckResult, SilencedProblem } from '../rules/index.ts';
-import type { Problem, Rule, Severity } from '../rules/types.ts';
+import type { AnyRule, Problem, Severity } from '../rules/types.ts';
 import { style } from './_style.ts';
 
 export interface Summary {
@@ -89,7 +89,7 @@ function sarifLocation(l: { file: string; line?: number; column?: number }) {
 }
 
 /** SARIF 2.1.0, as GitHub code scanning reads it; silenced problems are results with a suppression. */
-export function reportSarif(result: CheckResult, rules: readonly Rule[], manifestFile: string): string {
+export function reportSarif(result: CheckResult, rules: readonly AnyRule[], manifestFile: string): string {
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const toResult = (p: Problem | SilencedProblem) => ({
     ruleId: p.rule,

@@ -5,21 +5,12 @@
  * directory is opened once and every step goes through that descriptor, so swapping it for a link mid-write is useless.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { ensureDir, TEMP_MARK } from './dirs.ts';
 import { isAlive, unlinkQuietly } from './_leftovers.ts';
+import { listDir } from './list.ts';
 
 export interface WriteOptions {
   /** File mode (default 0o600). Applied with fchmod, so the umask cannot widen or narrow it. */
@@ -180,13 +171,7 @@ function pinFolder(dir: string, shownAs: string): PinnedFolder {
  */
 export function removeStaleTemps(dir: string): number {
   let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
+  for (const name of listDir(dir)) {
     if (!isTempName(name) || !isStale(join(dir, name), name)) continue;
     unlinkQuietly(join(dir, name));
     removed++;

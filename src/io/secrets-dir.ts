@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvplaneError } from '../errors.ts';
 import { isAlive, unlinkQuietly } from './_leftovers.ts';
+import { listDir } from './list.ts';
 
 const PREFIX = 'envplane-run-';
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -163,13 +164,7 @@ function makeSecretsDir(base: string): SecretsDir {
  * delay the start.
  */
 export function removeOrphans(base = secretsBase()): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listDir(base)) {
     if (!name.startsWith(PREFIX)) continue;
     const pid = Number(name.slice(PREFIX.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;

@@ -22,7 +22,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readSync,
   renameSync,
   writeSync,
@@ -30,6 +29,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { isAlive, unlinkQuietly } from './_leftovers.ts';
+import { listDir } from './list.ts';
 
 export type CacheKind = 'manifests' | 'compile';
 
@@ -131,13 +131,7 @@ export function writeUserCache(file: string, data: string | Uint8Array): boolean
 
 /** Temp files of writers that are gone (killed during their write), and any of our own pid's left by a predecessor. */
 function sweepTemps(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listDir(dir)) {
     const pid = Number(/\.(\d+)\.tmp$/.exec(name)?.[1]);
     if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || !isAlive(pid))) unlinkQuietly(join(dir, name));
   }

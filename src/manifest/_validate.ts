@@ -3,7 +3,7 @@
  * echo received values; ours name the field and show only short identifiers, never whole values.
  */
 import * as v from 'valibot';
-import { EnvplaneError } from '../errors.ts';
+import { type ErrorDetail, EnvplaneError } from '../errors.ts';
 import { positionOf } from './_yaml.ts';
 import { suggest, unknownHint } from './_suggest.ts';
 import { ManifestSchema, type WrittenManifest } from './schema.ts';
@@ -29,45 +29,62 @@ export function validateWritten(data: unknown, file: string, positions: Record<s
       hint: 'start from `envplane init`, or write at least `project:` and `environments:`',
     });
   }
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  const add = (keys: readonly string[], message: string, hint: string) => {
+    const at = positionOf(positions, keys);
+    const id = `${at.line}:${at.column}:${message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    problems.push({ message, location: { file, line: at.line, column: at.column }, hint });
+  };
+  const lists = new Set<string>();
   if (typeof data === 'object' && !Array.isArray(data))
     for (const field of ['environments', 'keys', 'services'] as const) {
       if (Array.isArray((data as Record<string, unknown>)[field])) {
-        const at = positionOf(positions, [field]);
-        throw new EnvplaneError('input', `${field} must be a mapping of names, not a list`, {
-          location: { file, line: at.line, column: at.column },
-          hint: `write \`${field}:\` followed by indented \`name: {...}\` entries`,
-        });
+        lists.add(field);
+        add(
+          [field],
+          `${field} must be a mapping of names, not a list`,
+          `write \`${field}:\` followed by indented \`name: {...}\` entries`,
+        );
       }
     }
   const result = v.safeParse(ManifestSchema, data);
-  if (result.success) return result.output;
-  const issue = deepest(result.issues[0]!);
-  const keys = (issue.path ?? []).map((p) => String(p.key));
+  if (result.success && problems.length === 0) return result.output;
+  // Every issue is reported (one run shows every mistake), each once, in the schema's order.
+  for (const raw of result.issues ?? []) {
+    const issue = deepest(raw);
+    const keys = (issue.path ?? []).map((p) => String(p.key));
+    if (lists.has(keys[0] ?? '')) continue;
+    const { message, hint } = describe(issue, keys);
+    add(keys, message, hint);
+  }
+  throw EnvplaneError.of('input', problems)!;
+}
+
+/** One schema issue in words: the field, what it must be, and a hint; input is quoted only when it is a near-miss. */
+function describe(issue: Issue, keys: string[]): { message: string; hint: string } {
   const isUnknownField = issue.type === 'strict_object' && issue.expected === 'never';
-  const at = positionOf(positions, keys);
   const where = display(keys.slice(0, isUnknownField ? -1 : undefined));
-  let message: string;
-  let hint: string;
   if (isUnknownField) {
     const field = keys[keys.length - 1]!;
     const allowed = FIELDS[contextOf(keys.slice(0, -1))] ?? [];
-    message = `unknown field "${field}"${where ? ` in ${where}` : ''}`;
-    hint = `${unknownHint(field, allowed, 'fields')}`;
-  } else if (issue.received === 'undefined') {
-    message = `missing field "${keys[keys.length - 1]}"${keys.length > 1 ? ` in ${display(keys.slice(0, -1))}` : ''}`;
-    hint = 'add it; see the manifest reference in the README';
-  } else {
-    message = `${where || 'the manifest'} must be ${expected(issue)}`;
-    hint = hintFor(keys);
-    const options = issue.type === 'picklist' ? (issue.expected ?? '').replace(/[()"]/g, '').split(' | ') : [];
-    const close = typeof issue.input === 'string' ? suggest(issue.input, options) : undefined;
-    if (close) hint = `did you mean "${close}"? ${hint}`;
+    return {
+      message: `unknown field "${field}"${where ? ` in ${where}` : ''}`,
+      hint: unknownHint(field, allowed, 'fields'),
+    };
   }
-  const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more problem(s))` : '';
-  throw new EnvplaneError('input', message + more, {
-    location: { file, line: at.line, column: at.column },
-    hint,
-  });
+  if (issue.received === 'undefined')
+    return {
+      message: `missing field "${keys[keys.length - 1]}"${keys.length > 1 ? ` in ${display(keys.slice(0, -1))}` : ''}`,
+      hint: 'add it; see the manifest reference in the README',
+    };
+  let hint = hintFor(keys);
+  const options = issue.type === 'picklist' ? (issue.expected ?? '').replace(/[()"]/g, '').split(' | ') : [];
+  const close = typeof issue.input === 'string' ? suggest(issue.input, options) : undefined;
+  if (close) hint = `did you mean "${close}"? ${hint}`;
+  return { message: `${where || 'the manifest'} must be ${expected(issue)}`, hint };
 }
 
 /**

@@ -6,12 +6,13 @@ import { basename, dirname, join } from 'node:path';
 import type { ComposeModel } from '../adopt/compose-model.ts';
 import { parseDotenvEntries } from '../dotenv/index.ts';
 import { EnvplaneError } from '../errors.ts';
-import { type Dirent, readdirSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { readTextIfExists } from '../io/read.ts';
 import { walkFiles } from '../io/walk.ts';
 import { parseDockerfile } from '../rules/_dockerfile.ts';
 import type { DockerfileFact, LayerBackupFact } from '../rules/types.ts';
 import { findComposeFiles, readComposeFiles } from './compose.ts';
+import { listDirEntries } from '../io/list.ts';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.envplane', 'vendor', '.venv']);
 
@@ -53,11 +54,7 @@ export function layerBackups(root: string, layers: string[]): LayerBackupFact[] 
     const dir = dirname(layer);
     let entries = listings.get(dir);
     if (!entries) {
-      try {
-        entries = readdirSync(join(root, dir), { withFileTypes: true });
-      } catch {
-        entries = [];
-      }
+      entries = listDirEntries(join(root, dir));
       listings.set(dir, entries);
     }
     const base = basename(layer);

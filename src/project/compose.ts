@@ -2,12 +2,12 @@
  * A project's own Compose files → plain data (what each service is granted). The reading edge of
  * `src/adopt/_compose-parse.ts`: finds the files, reads them strictly, merges them in the order given.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeCompose, parseComposeText } from '../adopt/_compose-parse.ts';
 import type { ComposeModel } from '../adopt/compose-model.ts';
 import { EnvplaneError } from '../errors.ts';
 import { readTextIfExists } from '../io/read.ts';
+import { listDir } from '../io/list.ts';
 
 export type {
   ComposeBuildSecret,
@@ -27,13 +27,9 @@ const COMPOSE_FILE = /^(docker-)?compose(\.[A-Za-z0-9_-]+)*\.ya?ml$/;
  * (`compose.yaml` before `docker-compose.yml`), their `.override` files, then every other variant by name.
  */
 export function findComposeFiles(root: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => COMPOSE_FILE.test(n)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return listDir(root)
+    .filter((n) => COMPOSE_FILE.test(n))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function rank(name: string): number {

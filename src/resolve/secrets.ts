@@ -1,5 +1,6 @@
 /** Where a secret lives in a store, and where an instance receives it. */
 import { fillRemotePath } from '../manifest/remote-path.ts';
+import { fillStorePattern } from '../manifest/names.ts';
 import type { Environment, Key } from '../manifest/types.ts';
 import type { SecretLocation } from './types.ts';
 
@@ -15,10 +16,7 @@ export function storeLocation(environment: Environment, key: Key, tenant?: strin
   }
   const pattern = perTenant ? store.tenantPattern : store.pattern;
   const fill = (text: string) =>
-    text
-      .replaceAll('{name}', key.name)
-      .replaceAll('{tenant}', tenant ?? '')
-      .replaceAll('{prefix}', store.kind === 'external' ? store.prefix : '');
+    fillStorePattern(text, key.name, perTenant ? tenant : undefined, store.kind === 'external' ? store.prefix : '');
   return store.kind === 'files'
     ? { kind: 'file', path: `${store.dir}/${fill(pattern)}` }
     : { kind: 'external', name: fill(pattern) };

@@ -49,12 +49,6 @@ export function listText(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** A path as one word for a POSIX shell, for hints to copy: as is when plain, else single-quoted; `./` before `-`. */
-export function shellWord(path: string): string {
-  const safe = path.startsWith('-') ? `./${path}` : path;
-  return /^[A-Za-z0-9._/+@%=:,-]+$/.test(safe) ? safe : `'${safe.replaceAll("'", `'\\''`)}'`;
-}
-
 /** Groups items by a string key, keeping first-seen order. */
 export function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

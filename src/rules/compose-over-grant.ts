@@ -153,7 +153,7 @@ function variableKeys(manifest: Manifest): Map<string, Key> {
   return map;
 }
 
-export const composeOverGrant: Rule = {
+export const composeOverGrant: Rule<'compose-over-grant'> = {
   id: 'compose-over-grant',
   severity: 'error',
   title: 'Compose grants more than the manifest',

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { looksLikeSecretName } from './_common.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const dockerfileSecret: Rule = {
+export const dockerfileSecret: Rule<'dockerfile-secret'> = {
   id: 'dockerfile-secret',
   severity: 'error',
   title: 'Secret hard-coded in a Dockerfile',

@@ -41,7 +41,7 @@ function check(file: DockerfileFact): Finding[] {
   return [];
 }
 
-export const dockerfileSyntax: Rule = {
+export const dockerfileSyntax: Rule<'dockerfile-syntax'> = {
   id: 'dockerfile-syntax',
   severity: 'warning',
   title: 'Secret mount without a recent Dockerfile syntax',

@@ -3,7 +3,7 @@ import { groupBy } from './_common.ts';
 import { layersInScope } from './_scope.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const duplicateKey: Rule = {
+export const duplicateKey: Rule<'duplicate-key'> = {
   id: 'duplicate-key',
   severity: 'warning',
   title: 'Key defined twice in one layer',

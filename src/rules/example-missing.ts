@@ -2,7 +2,7 @@
 import { secretFilesInScope } from './_files.ts';
 import type { Rule } from './types.ts';
 
-export const exampleMissing: Rule = {
+export const exampleMissing: Rule<'example-missing'> = {
   id: 'example-missing',
   severity: 'warning',
   title: 'Secret file without a .example template',

@@ -2,7 +2,7 @@
 import { storeLocation } from '../resolve/secrets.ts';
 import type { Rule } from './types.ts';
 
-export const exampleOrphan: Rule = {
+export const exampleOrphan: Rule<'example-orphan'> = {
   id: 'example-orphan',
   severity: 'warning',
   title: 'Template for no secret',

@@ -2,7 +2,10 @@
  * Every rule `check` runs, in the order their problems are listed, and the runner that applies the manifest's
  * `silence:` entries. The table here is also what SARIF publishes as `tool.driver.rules` and what docs/rules/ covers.
  */
-import type { Silence } from '../manifest/types.ts';
+import { EnvplaneError, type ErrorDetail } from '../errors.ts';
+import { positionOf } from '../manifest/_pointer.ts';
+import { unknownHint } from '../manifest/_suggest.ts';
+import type { Manifest, Silence } from '../manifest/types.ts';
 import { composeOverGrant } from './compose-over-grant.ts';
 import { dockerfileSecret } from './dockerfile-secret.ts';
 import { dockerfileSyntax } from './dockerfile-syntax.ts';
@@ -32,9 +35,9 @@ import { secretWeak } from './secret-weak.ts';
 import { serviceLayerUndeclared } from './service-layer-undeclared.ts';
 import { undefinedKey } from './undefined-key.ts';
 import { unusedKey } from './unused-key.ts';
-import type { CheckInput, Problem, Rule } from './types.ts';
+import type { AnyRule, CheckInput, Problem } from './types.ts';
 
-export const RULES: readonly Rule[] = [
+export const RULES = [
   layerMissing,
   requiredKeyUnset,
   undefinedKey,
@@ -64,7 +67,33 @@ export const RULES: readonly Rule[] = [
   isolationUndeclared,
   isolationTenant,
   composeOverGrant,
-];
+] as const satisfies readonly AnyRule[];
+
+/** Every rule id, as a type: what `check` prints and `silence:` may name. */
+export type RuleId = (typeof RULES)[number]['id'];
+
+export function isRuleId(id: string): id is RuleId {
+  return RULES.some((r) => r.id === id);
+}
+
+/**
+ * A silence for a rule that does not exist would hide nothing and mislead the reader: each one is a located problem.
+ * Checked here, where the rules are known, so that every command that runs rules (check, verify) refuses the same.
+ */
+export function silenceProblems(manifest: Manifest): ErrorDetail[] {
+  const ids = RULES.map((r) => r.id);
+  return manifest.silence.flatMap((s, i) => {
+    if (isRuleId(s.rule)) return [];
+    const at = positionOf(manifest.positions, ['silence', String(i), 'rule']);
+    return [
+      {
+        message: `silence names unknown rule "${s.rule}"`,
+        location: { file: manifest.file, line: at.line, column: at.column },
+        hint: unknownHint(s.rule, ids, 'rules'),
+      },
+    ];
+  });
+}
 
 export interface SilencedProblem extends Problem {
   reason: string;
@@ -75,7 +104,10 @@ export interface CheckResult {
   silenced: SilencedProblem[];
 }
 
-export function runRules(input: CheckInput, rules: readonly Rule[] = RULES): CheckResult {
+/** Runs the rules over the facts; a `silence:` naming no rule is refused first (exit 2), whichever rules run. */
+export function runRules(input: CheckInput, rules: readonly AnyRule[] = RULES): CheckResult {
+  const refused = EnvplaneError.of('input', silenceProblems(input.manifest));
+  if (refused) throw refused;
   const problems: Problem[] = [];
   const silenced: SilencedProblem[] = [];
   for (const rule of rules)
@@ -109,5 +141,5 @@ function matches(silence: Silence, problem: Problem): boolean {
   return true;
 }
 
-export type { CheckInput, Finding, Problem, Rule, Severity } from './types.ts';
+export type { AnyRule, CheckInput, Finding, Problem, Rule, Severity } from './types.ts';
 export { locationId } from './_common.ts';

@@ -7,7 +7,7 @@ import { inManifest, locationId, locationText, secretProblemLocation } from './_
 import { tenantLayers } from './_tenancy.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const isolationTenant: Rule = {
+export const isolationTenant: Rule<'isolation-tenant'> = {
   id: 'isolation-tenant',
   severity: 'error',
   title: 'Tenant can reach another tenant’s value',

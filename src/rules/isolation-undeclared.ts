@@ -4,7 +4,7 @@
  */
 import type { Finding, Rule } from './types.ts';
 
-export const isolationUndeclared: Rule = {
+export const isolationUndeclared: Rule<'isolation-undeclared'> = {
   id: 'isolation-undeclared',
   severity: 'error',
   title: 'Instance receives an undeclared key',

@@ -3,7 +3,7 @@ import { positionOf } from '../manifest/_yaml.ts';
 import { layersFor } from '../resolve/layers.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const layerMissing: Rule = {
+export const layerMissing: Rule<'layer-missing'> = {
   id: 'layer-missing',
   severity: 'error',
   title: 'Layer file missing',

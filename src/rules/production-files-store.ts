@@ -14,7 +14,7 @@ export function productionName(environment: Environment): string | undefined {
   return [environment.name, ...environment.aliases].find((n) => PRODUCTION.test(n));
 }
 
-export const productionFilesStore: Rule = {
+export const productionFilesStore: Rule<'production-files-store'> = {
   id: 'production-files-store',
   severity: 'warning',
   title: 'Production secrets in a plain files store',

@@ -2,7 +2,7 @@
 import { inManifest } from './_common.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const publicServiceSecret: Rule = {
+export const publicServiceSecret: Rule<'public-service-secret'> = {
   id: 'public-service-secret',
   severity: 'error',
   title: 'Public service uses a secret',

@@ -4,7 +4,7 @@ import type { Manifest } from '../manifest/types.ts';
 import type { Instance } from '../resolve/types.ts';
 import type { Rule } from './types.ts';
 
-export const requiredKeyUnset: Rule = {
+export const requiredKeyUnset: Rule<'required-key-unset'> = {
   id: 'required-key-unset',
   severity: 'error',
   title: 'Required key has no value',

@@ -1,7 +1,8 @@
 /** A secret store directory others can list or enter: 0700 keeps even the secrets' names private. */
 import type { Rule } from './types.ts';
+import { shellPath } from '../shell.ts';
 
-export const secretDirMode: Rule = {
+export const secretDirMode: Rule<'secret-dir-mode'> = {
   id: 'secret-dir-mode',
   severity: 'warning',
   title: 'Secret directory open to group or others',
@@ -12,7 +13,7 @@ export const secretDirMode: Rule = {
       .filter((d) => (d.mode & 0o077) !== 0)
       .map((d) => ({
         message: `secret directory ${d.path} has mode ${(d.mode & 0o777).toString(8).padStart(4, '0')}; group or others can list it`,
-        hint: `chmod 700 ${d.path}`,
+        hint: `chmod 700 ${shellPath(d.path)}`,
         location: { file: d.path },
       }));
   },

@@ -6,7 +6,7 @@
 import { groupBy, listText } from './_common.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const secretEnvVar: Rule = {
+export const secretEnvVar: Rule<'secret-env-var'> = {
   id: 'secret-env-var',
   severity: 'error',
   title: 'Secret delivered as an environment variable',

@@ -1,8 +1,9 @@
 /** A secret file other users of the machine can read (or write): anything beyond 0600. */
 import { secretFilesInScope } from './_files.ts';
 import type { Rule } from './types.ts';
+import { shellPath } from '../shell.ts';
 
-export const secretFileMode: Rule = {
+export const secretFileMode: Rule<'secret-file-mode'> = {
   id: 'secret-file-mode',
   severity: 'error',
   title: 'Secret file readable by group or others',
@@ -15,7 +16,7 @@ export const secretFileMode: Rule = {
       return [
         {
           message: `secret file ${f.path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}; group or others can access it`,
-          hint: `chmod 600 ${f.path}`,
+          hint: `chmod 600 ${shellPath(f.path)}`,
           location: { file: f.path },
           key: f.name,
         },

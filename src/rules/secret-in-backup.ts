@@ -3,11 +3,12 @@
  * (0600, git-ignored) so a surprise can be undone, but that copy still holds the secrets it moved, indefinitely,
  * where the store's protections (rotation, `check` of modes and strength) no longer see them.
  */
-import { listText, shellWord } from './_common.ts';
+import { shellPath } from '../shell.ts';
+import { listText } from './_common.ts';
 import { layersInScope, sharedLayers } from './_scope.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const secretInBackup: Rule = {
+export const secretInBackup: Rule<'secret-in-backup'> = {
   id: 'secret-in-backup',
   severity: 'warning',
   title: 'Secret left in a layer backup',
@@ -26,7 +27,7 @@ export const secretInBackup: Rule = {
       if (secrets.length === 0) continue;
       found.push({
         message: `backup ${backup.path} of layer ${backup.layer} still holds secret${secrets.length > 1 ? 's' : ''} ${listText(secrets)} in plaintext`,
-        hint: `verify the migrated values (\`envplane env\` shows where each secret now comes from; start the services), then delete the backup: \`rm ${shellWord(backup.path)}\``,
+        hint: `verify the migrated values (\`envplane env\` shows where each secret now comes from; start the services), then delete the backup: \`rm ${shellPath(backup.path)}\``,
         location: { file: backup.path },
       });
     }

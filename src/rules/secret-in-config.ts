@@ -6,7 +6,7 @@ import { looksLikeSecretName } from './_common.ts';
 import { layersInScope, sharedLayers } from './_scope.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const secretInConfig: Rule = {
+export const secretInConfig: Rule<'secret-in-config'> = {
   id: 'secret-in-config',
   severity: 'error',
   title: 'Secret in a config or public layer',

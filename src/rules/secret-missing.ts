@@ -4,7 +4,7 @@ import { groupBy, inManifest, listText, locationId, locationText, secretProblemL
 import type { SecretLocation } from '../resolve/types.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const secretMissing: Rule = {
+export const secretMissing: Rule<'secret-missing'> = {
   id: 'secret-missing',
   severity: 'error',
   title: 'Secret not found',

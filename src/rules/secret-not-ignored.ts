@@ -3,7 +3,7 @@ import { listText } from './_common.ts';
 import { secretEnvFilesInScope, secretFilesInScope } from './_files.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const secretNotIgnored: Rule = {
+export const secretNotIgnored: Rule<'secret-not-ignored'> = {
   id: 'secret-not-ignored',
   severity: 'error',
   title: 'Secret file not covered by .gitignore',

@@ -24,7 +24,7 @@ interface Holder {
   digest: string;
 }
 
-export const secretReused: Rule = {
+export const secretReused: Rule<'secret-reused'> = {
   id: 'secret-reused',
   severity: 'error',
   title: 'Same secret value in two environments or two tenants',

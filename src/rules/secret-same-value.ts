@@ -16,7 +16,7 @@ interface Holder {
   digest: Buffer;
 }
 
-export const secretSameValue: Rule = {
+export const secretSameValue: Rule<'secret-same-value'> = {
   id: 'secret-same-value',
   severity: 'warning',
   title: 'Two secrets hold the same value in one environment',

@@ -1,8 +1,9 @@
 /** The seed's "rotate secrets regularly", enforced: a secret older than its `maxAge`. */
 import { locationId, locationText, secretProblemLocation } from './_common.ts';
 import type { Finding, Rule } from './types.ts';
+import { shellLine } from '../shell.ts';
 
-export const secretTooOld: Rule = {
+export const secretTooOld: Rule<'secret-too-old'> = {
   id: 'secret-too-old',
   severity: 'warning',
   title: 'Secret older than its maxAge',
@@ -22,7 +23,14 @@ export const secretTooOld: Rule = {
         const where = secretProblemLocation(s.location);
         found.push({
           message: `secret ${s.name} (${locationText(s.location)}) is ${Math.floor(age)} days old; its maxAge is ${max}`,
-          hint: `envplane rotate ${s.name} --env ${b.environment}${s.tenant ? ` --tenant ${s.tenant}` : ''}`,
+          hint: shellLine([
+            'envplane',
+            'rotate',
+            s.name,
+            '--env',
+            b.environment,
+            ...(s.tenant ? ['--tenant', s.tenant] : []),
+          ]),
           ...(where ? { location: where } : {}),
           environment: b.environment,
           key: s.name,

@@ -2,8 +2,9 @@
 import { listText } from './_common.ts';
 import { secretEnvFilesInScope, secretFilesInScope } from './_files.ts';
 import type { Finding, Rule } from './types.ts';
+import { shellLine, shellPath } from '../shell.ts';
 
-export const secretTracked: Rule = {
+export const secretTracked: Rule<'secret-tracked'> = {
   id: 'secret-tracked',
   severity: 'error',
   title: 'Secret file tracked by git',
@@ -24,7 +25,7 @@ export const secretTracked: Rule = {
       .map(
         (f): Finding => ({
           message: `secret file ${f.path} (${f.name}) is tracked by git`,
-          hint: `git rm --cached ${f.path}, add it to .gitignore, then \`envplane rotate ${f.name}\`: history still holds the old value`,
+          hint: `git rm --cached ${shellPath(f.path)}, add it to .gitignore, then \`${shellLine(['envplane', 'rotate', f.name])}\`: history still holds the old value`,
           location: { file: f.path },
           key: f.name,
         }),

@@ -6,7 +6,7 @@
 import { secretFilesInScope } from './_files.ts';
 import type { Rule } from './types.ts';
 
-export const secretUntrusted: Rule = {
+export const secretUntrusted: Rule<'secret-untrusted'> = {
   id: 'secret-untrusted',
   severity: 'error',
   title: 'Secret file another account could have written',

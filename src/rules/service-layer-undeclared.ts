@@ -6,7 +6,7 @@ import { suggest } from '../manifest/_suggest.ts';
 import { keysUsedByReaders, layersInScope, sharedLayers } from './_scope.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const serviceLayerUndeclared: Rule = {
+export const serviceLayerUndeclared: Rule<'service-layer-undeclared'> = {
   id: 'service-layer-undeclared',
   severity: 'warning',
   title: 'Service layer holds an undeclared key',

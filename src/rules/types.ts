@@ -39,8 +39,12 @@ export type Finding = Omit<Problem, 'rule' | 'severity' | 'title' | 'hint'> & {
   severity?: Severity;
 };
 
-export interface Rule {
-  id: string;
+/**
+ * A rule; its id is a literal (`Rule<'layer-missing'>`), so that `RuleId` in index.ts is the union of every id and a
+ * table keyed by it (docs, SARIF) cannot miss one.
+ */
+export interface Rule<Id extends string> {
+  id: Id;
   severity: Severity;
   title: string;
   /** One sentence: why this matters (SARIF `fullDescription`, docs). */
@@ -49,6 +53,9 @@ export interface Rule {
   hint: string;
   run(input: CheckInput): Finding[];
 }
+
+/** Any rule, for code that runs or lists rules whatever their ids. */
+export type AnyRule = Rule<string>;
 
 /** One assignment in a layer file, described without its value. */
 export interface LayerEntryFact {

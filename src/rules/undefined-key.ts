@@ -2,7 +2,7 @@
 import { groupBy, inManifest, listText } from './_common.ts';
 import type { Rule } from './types.ts';
 
-export const undefinedKey: Rule = {
+export const undefinedKey: Rule<'undefined-key'> = {
   id: 'undefined-key',
   severity: 'warning',
   title: 'Used key defined nowhere',

@@ -3,7 +3,7 @@ import { suggest } from '../manifest/_suggest.ts';
 import { layersInScope, keysUsedByReaders, sharedLayers } from './_scope.ts';
 import type { Finding, Rule } from './types.ts';
 
-export const unusedKey: Rule = {
+export const unusedKey: Rule<'unused-key'> = {
   id: 'unused-key',
   severity: 'warning',
   title: 'Key set but used by no service',

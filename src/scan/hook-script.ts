@@ -4,6 +4,7 @@
  * project pins) and falls back to the CLI that installed it, then to `envplane` on PATH. With no envplane at all it
  * blocks the commit and says how to proceed: a silently skipped check would look like a passed one.
  */
+import { shellQuote } from '../shell.ts';
 
 /** The line that marks a hook as ours: never overwritten or removed without it. */
 export const HOOK_MARK = '# envplane-hook: pre-commit v1';
@@ -18,11 +19,6 @@ export interface HookPlan {
   cliPath: string;
   /** Absolute path of the node running it, for shells whose PATH has no node (GUI git clients). */
   nodePath: string;
-}
-
-/** POSIX shell single-quoting: safe for any path. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 export function hookScript(plan: HookPlan): string {

@@ -1,9 +1,10 @@
 /** The facts `planSetup` needs, read from disk: what each path is, its mode and size, and the text of templates. */
 import { isTempName } from '../io/atomic.ts';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfExists } from '../io/read.ts';
 import { EXAMPLE_SUFFIX, type PathFact, type SetupFacts } from './plan.ts';
+import { listDir } from '../io/list.ts';
 
 export function inspect(root: string, paths: string[]): SetupFacts {
   const facts: SetupFacts = {};
@@ -36,11 +37,5 @@ function inspectPath(root: string, path: string): PathFact {
 
 /** Whether a killed earlier run left temp files (the prefix `writeFileAtomic` gives them) in one of `dirs`. */
 export function hasStaleTemps(root: string, dirs: string[]): boolean {
-  return dirs.some((dir) => {
-    try {
-      return readdirSync(join(root, dir)).some(isTempName);
-    } catch {
-      return false;
-    }
-  });
+  return dirs.some((dir) => listDir(join(root, dir)).some(isTempName));
 }

@@ -12,6 +12,7 @@ import { ancestors, checkStorePath, EXAMPLE_SUFFIX } from '../stores/_paths.ts';
 export { EXAMPLE_SUFFIX };
 import { completeGitignore, wantedIgnoreLines } from './gitignore.ts';
 import { type SecretNeed, secretNeeds } from '../stores/needs.ts';
+import { shellLine } from '../shell.ts';
 
 export const PLACEHOLDER_PREFIX = 'replace with ';
 
@@ -155,7 +156,16 @@ function planSecret(plan: SetupPlan, need: SecretNeed, named: Named, fact: (path
     return;
   }
   const what = need.key.description ?? need.key.name;
-  const hint = `write ${what}${named.tenant ? ` for ${named.tenant}` : ''} into ${named.path}, or \`envplane rotate ${need.key.name} --env ${named.environment}${named.tenant ? ` --tenant ${named.tenant}` : ''} --from-stdin\``;
+  const rotate = shellLine([
+    'envplane',
+    'rotate',
+    need.key.name,
+    '--env',
+    named.environment,
+    ...(named.tenant ? ['--tenant', named.tenant] : []),
+    '--from-stdin',
+  ]);
+  const hint = `write ${what}${named.tenant ? ` for ${named.tenant}` : ''} into ${named.path}, or \`${rotate}\``;
   plan.notes.push({ kind: 'needed', why: 'no-value', hint, required: need.key.required, ...named });
 }
 

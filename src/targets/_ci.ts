@@ -1,6 +1,7 @@
 /** What both CI renderers share: the gate commands and the build steps with BuildKit secrets from the CI store. */
 import type { Environment } from '../manifest/types.ts';
-import { type BuildkitOptions, buildPlans, buildVariable, shellWord } from './buildkit.ts';
+import { shellLine } from '../shell.ts';
+import { type BuildkitOptions, buildPlans, buildVariable } from './buildkit.ts';
 
 /** CI jobs build the same images as `render buildkit`, so they take the same options. */
 export type CiOptions = BuildkitOptions;
@@ -14,7 +15,10 @@ export interface CiBuild {
 
 /** `envplane check` and the drift gate of the committed stack file. */
 export function gateCommands(environment: Environment): string[] {
-  return ['npx envplane check', `npx envplane render compose --env ${environment.name} --mode standalone --check`];
+  return [
+    'npx envplane check',
+    shellLine(['npx', 'envplane', 'render', 'compose', '--env', environment.name, '--mode', 'standalone', '--check']),
+  ];
 }
 
 /** `docker build` with every build secret as `env=`: CI secret stores hand values over as variables. */
@@ -31,7 +35,7 @@ export function ciBuilds(options: CiOptions): CiBuild[] {
     return {
       service: plan.service,
       variables: ids.map(buildVariable),
-      command: `docker build ${args.map(shellWord).join(' ')}`,
+      command: shellLine(['docker', 'build', ...args]),
     };
   });
 }

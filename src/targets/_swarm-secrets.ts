@@ -4,12 +4,12 @@
  * runs. Pure: values arrive as data.
  */
 import { EnvplaneError } from '../errors.ts';
+import { isSwarmSecretName, SWARM_NAME_LIMIT } from '../manifest/names.ts';
 import type { Environment, Manifest } from '../manifest/types.ts';
 import { storeLocation } from '../resolve/secrets.ts';
 import type { Bundle } from '../resolve/types.ts';
 
-const SWARM_NAME = /^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$/;
-export const SWARM_MAX_NAME = 64;
+export const SWARM_MAX_NAME = SWARM_NAME_LIMIT;
 export const SWARM_MAX_BYTES = 511_999;
 
 export interface SwarmSecret {
@@ -54,7 +54,7 @@ export function swarmSecrets(manifest: Manifest, environment: Environment, bundl
 }
 
 export function checkSwarmName(name: string): void {
-  if (name.length <= SWARM_MAX_NAME && SWARM_NAME.test(name)) return;
+  if (isSwarmSecretName(name)) return;
   throw new EnvplaneError('input', `"${name}" is not a valid Swarm secret name`, {
     hint: `names are at most ${SWARM_MAX_NAME} characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit; shorten the store prefix or the key`,
   });

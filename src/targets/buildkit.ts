@@ -7,6 +7,7 @@ import type { Environment, Manifest } from '../manifest/types.ts';
 import type { Bundle, BuildSecretRef } from '../resolve/types.ts';
 import { fillTemplate } from './_compose.ts';
 import { generatedHeader, type Rendering } from './types.ts';
+import { shellWord } from '../shell.ts';
 
 /** The minimum frontend for `RUN --mount=type=secret` (the `env=` mount option needs 1.10). */
 export const DOCKERFILE_SYNTAX = '# syntax=docker/dockerfile:1.7';
@@ -89,9 +90,4 @@ export function renderBuildkit(options: BuildkitOptions): Rendering {
   }
   const path = options.path ?? `buildkit.${options.environment.name}.txt`;
   return { files: [{ path, contents: `${lines.join('\n')}\n` }], warnings: [] };
-}
-
-/** Single-quotes a word for POSIX shells unless it is plainly safe. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -120,7 +120,7 @@ describe('envplane init', () => {
     const dir = tempDir();
     const bad = runCli(['init', '--env', 'Dev Env'], { cwd: dir });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--env must be comma-separated lower-case names/);
+    assert.match(bad.stderr, /--env must be comma-separated names/);
     const project = runCli(['init', '--project', 'My Shop!'], { cwd: dir });
     assert.equal(project.code, 2);
     assert.match(project.stderr, /--project must be lower-case letters/);

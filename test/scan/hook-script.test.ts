@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { hookScript, isEnvplaneHook, shellQuote } from '../../src/scan/hook-script.ts';
+import { hookScript, isEnvplaneHook } from '../../src/scan/hook-script.ts';
+import { shellQuote } from '../../src/shell.ts';
 import { tempDir } from '../_helpers.ts';
 
 function repoWithHook(cliPath: string, projectFromTop = ''): string {

@@ -3,7 +3,7 @@
  * infer the manifest, prove it against the project's own Compose grants, print every decision with its reason, and
  * write `envplane.yaml` — and no other file. Secret file contents are never read; env values are compared, never shown.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareGrants, type GrantDifference } from '../../adopt/grants.ts';
 import { inferManifest } from '../../adopt/infer.ts';
@@ -16,6 +16,7 @@ import { renderManifest } from '../../manifest/write.ts';
 import { findComposeFiles, readComposeFiles } from '../../project/compose.ts';
 import { MANIFEST_FILE } from '../../project/load.ts';
 import { style } from '../_style.ts';
+import { listDir } from '../../io/list.ts';
 
 export function initFromExisting(
   root: string,
@@ -133,11 +134,7 @@ export function readExisting(root: string, name: string): ExistingProject {
 }
 
 function list(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
+  return listDir(dir).sort();
 }
 
 function isDir(path: string): boolean {

@@ -1,8 +1,5 @@
 import { defineCommand } from 'citty';
-import { EnvplaneError } from '../../errors.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
-import { positionOf } from '../../manifest/_yaml.ts';
-import type { Manifest } from '../../manifest/types.ts';
 import { gatherFacts } from '../../project/facts.ts';
 import { isRemoteLocation } from '../../resolve/secrets.ts';
 import { locationId, RULES, runRules } from '../../rules/index.ts';
@@ -63,7 +60,6 @@ export default defineCommand({
       ...(args.service ? { service: args.service } : {}),
     });
     const input = args.stores === true ? await withStoreFacts(gathered.root, gathered.input) : gathered.input;
-    checkSilences(input.manifest);
     const result = runRules(input);
     const summary = summarize(result);
     const failed = summary.errors > 0 || (args.strict === true && summary.warnings > 0);
@@ -122,17 +118,4 @@ function pick<T extends string>(value: string, allowed: readonly T[], flag: stri
   if ((allowed as readonly string[]).includes(value)) return value as T;
   // The did-you-mean is worked out from what was typed but shows only an allowed value.
   throw invalidFlagValue(flag, `one of ${allowed.join(', ')}`, unknownHint(value, allowed, 'values'));
-}
-
-/** A silence for a rule that does not exist would hide nothing and mislead the reader: refuse it. */
-function checkSilences(manifest: Manifest): void {
-  const ids = RULES.map((r) => r.id);
-  manifest.silence.forEach((s, i) => {
-    if (ids.includes(s.rule)) return;
-    const at = positionOf(manifest.positions, ['silence', String(i), 'rule']);
-    throw new EnvplaneError('input', `silence names unknown rule "${s.rule}"`, {
-      location: { file: manifest.file, line: at.line, column: at.column },
-      hint: unknownHint(s.rule, ids, 'rules'),
-    });
-  });
 }

@@ -20,6 +20,7 @@ import { type InstanceContext, loadInstance, required } from '../_context.ts';
 import { outputFile } from '../_flags.ts';
 import { styleErr } from '../_style.ts';
 import { auditName, readBundleSecrets, type SecretValue, secretEnvName } from './run.ts';
+import { shellLine, shellPath } from '../../shell.ts';
 
 export default defineCommand({
   meta: {
@@ -71,9 +72,9 @@ export default defineCommand({
     const secrets = await readBundleSecrets(context, bundle, 'envplane export');
     const { values, skipped } = exportValues(bundle, secrets, includeSecrets, project.root);
     const report = serializeDotenvReport(values);
-    const header = `# envplane export --env ${environment.name} --service ${instance.service}${
-      instance.tenant ? ` --tenant ${instance.tenant}` : ''
-    } (${includeSecrets ? 'secret values inline' : 'secrets as file paths'})\n`;
+    const exported = ['envplane', 'export', '--env', environment.name, '--service', instance.service];
+    if (instance.tenant) exported.push('--tenant', instance.tenant);
+    const header = `# ${shellLine(exported)} (${includeSecrets ? 'secret values inline' : 'secrets as file paths'})\n`;
     const text = header + report.text;
 
     // Warnings could quote text around a value; pass them through the redactor so a value can never show.
@@ -176,7 +177,7 @@ function refuseTarget(context: InstanceContext, bundle: Bundle, target: string, 
   const rel = relative(repo, target);
   if (isTracked(repo, rel))
     throw new EnvplaneError('usage', `refusing to write ${shown}: git tracks it, so the values would be committed`, {
-      hint: `\`git rm --cached ${rel}\` and add it to .gitignore, or pass --force`,
+      hint: `\`git rm --cached ${shellPath(rel)}\` and add it to .gitignore, or pass --force`,
     });
   if (!ignoredPaths(repo, [rel]).has(rel))
     throw new EnvplaneError('usage', `refusing to write ${shown}: .gitignore does not cover it`, {

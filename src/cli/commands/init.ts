@@ -5,7 +5,7 @@ import { projectName, scaffoldProject } from '../../adopt/scaffold.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { readTextIfExists } from '../../io/read.ts';
-import { PROJECT_NAME } from '../../manifest/normalize.ts';
+import { isValidName, NAME_RULES } from '../../manifest/names.ts';
 import { SCHEMA_REF } from '../../manifest/write.ts';
 import { MANIFEST_FILE } from '../../project/load.ts';
 import { completeGitignore, wantedIgnoreLines } from '../../setup/gitignore.ts';
@@ -43,12 +43,8 @@ export default defineCommand({
         hint: 'edit it, or pass --force to replace it',
       });
     const project = args.project ?? projectName(basename(root));
-    if (!PROJECT_NAME.test(project))
-      throw invalidFlagValue(
-        'project',
-        'lower-case letters, digits, `-`, `_` and `.` (at most 63), starting with a letter or digit',
-        'the name is used in image, Compose project and stack names',
-      );
+    if (!isValidName('project', project))
+      throw invalidFlagValue('project', NAME_RULES.project.rule, `the name is used in ${NAME_RULES.project.becomes}`);
     if (args['from-existing']) {
       const { initFromExisting } = await import('./_init-existing.ts');
       return initFromExisting(root, {
@@ -62,8 +58,12 @@ export default defineCommand({
       .split(',')
       .map((e) => e.trim())
       .filter((e) => e !== '');
-    if (environments.length === 0 || environments.some((e) => !/^[a-z][a-z0-9-]*$/.test(e)))
-      throw invalidFlagValue('env', 'comma-separated lower-case names', 'e.g. --env development,staging,production');
+    if (environments.length === 0 || environments.some((e) => !isValidName('environment', e)))
+      throw invalidFlagValue(
+        'env',
+        `comma-separated names, each ${NAME_RULES.environment.rule}`,
+        'e.g. --env development,staging,production',
+      );
     const files = scaffoldProject(project, environments, SCHEMA_REF);
     const written: string[] = [];
     const skipped: string[] = [];

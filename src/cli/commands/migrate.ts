@@ -13,7 +13,6 @@ import type { Plane } from '../../manifest/types.ts';
 import { editManifest } from '../../manifest/write.ts';
 import { findProjectRoot, loadProject, MANIFEST_FILE } from '../../project/load.ts';
 import { findEnvironment } from '../../resolve/instances.ts';
-import { shellWord } from '../../rules/_common.ts';
 import { dirArg, envArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
@@ -21,6 +20,7 @@ import { applyJournaled, finishInterrupted, JOURNAL } from './_migrate-apply.ts'
 import { withAudit } from '../../audit/log.ts';
 import { withLock } from '../../io/lock.ts';
 import { refuseLinksOnPath } from '../../stores/files.ts';
+import { shellLine, shellPath } from '../../shell.ts';
 
 export default defineCommand({
   meta: {
@@ -114,7 +114,7 @@ function migrateOnce(root: string, options: RunOptions, apply: boolean): Outcome
     const layered = project.manifest.environments.some((e) => e.config.includes(source));
     if (layered || Object.values(project.manifest.services).some((s) => s.config.includes(source)))
       throw new EnvplaneError('usage', `${source} is a config layer of ${MANIFEST_FILE}`, {
-        hint: `run \`envplane migrate --env ${options.envName}\` without a file: it moves the secrets out of every layer`,
+        hint: `run \`${shellLine(['envplane', 'migrate', '--env', options.envName])}\` without a file: it moves the secrets out of every layer`,
       });
     const entries = parseDotenvEntries(text, { lookup: {}, file: source });
     const interpolatedLines = interpolatedAt(text, source);
@@ -330,7 +330,7 @@ function planText(plan: MigrationPlan, dryRun: boolean, resumed: number | undefi
       '',
       dryRun
         ? `Would keep the old text of ${one ? 'the rewritten layer' : 'each rewritten layer'}, plaintext secret values included, in ${backups.join(', ')} until you delete ${one ? 'it' : 'them'} (--remove-old keeps none).`
-        : `${backups.join(', ')} ${one ? 'holds' : 'hold'} the old plaintext secret values (mode 0600, ignored by git), for undo only. Once the migrated values are verified (\`envplane check\`, then start the services), delete ${one ? 'it' : 'them'}: rm ${backups.map(shellWord).join(' ')}`,
+        : `${backups.join(', ')} ${one ? 'holds' : 'hold'} the old plaintext secret values (mode 0600, ignored by git), for undo only. Once the migrated values are verified (\`envplane check\`, then start the services), delete ${one ? 'it' : 'them'}: rm ${backups.map(shellPath).join(' ')}`,
     );
   }
   if (plan.source && !dryRun && !plan.steps.some((s) => s.op === 'remove'))

@@ -4,16 +4,16 @@
  * compares them with the disk. Secret values are read here only for Kubernetes Secrets, and output carrying them
  * is never printed without --reveal.
  */
+import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { defineCommand } from 'citty';
-import { parse as parseYaml } from 'yaml';
-import { readTextIfExists } from '../../io/read.ts';
 import { EnvplaneError } from '../../errors.ts';
 import { appendAudit } from '../../audit/log.ts';
 import { emitFiles, type EmitResult } from '../../io/emit.ts';
 import { positionOf } from '../../manifest/_pointer.ts';
 import { unknownHint } from '../../manifest/_suggest.ts';
 import type { Environment } from '../../manifest/types.ts';
+import { type ComposeModel, readComposeFiles } from '../../project/compose.ts';
 import type { Project } from '../../project/load.ts';
 import { loadProject } from '../../project/load.ts';
 import { resolveBundle } from '../../resolve/bundle.ts';
@@ -42,6 +42,7 @@ import { required, requiredArgument } from '../_context.ts';
 import { streamKind, style, styleErr } from '../_style.ts';
 import { invalidFlagValue, outputFile } from '../_flags.ts';
 import { type Args, args, PER_SERVICE, TARGETS, type Target, TO_STDOUT } from './_render-args.ts';
+import { shellLine } from '../../shell.ts';
 
 export default defineCommand({
   meta: {
@@ -166,8 +167,16 @@ function renderTarget(
   const base = { manifest, environment, bundles, ...(path ? { path } : {}) };
   const image = checkTemplate('image', a.image ?? DEFAULT_IMAGE);
   const context = checkTemplate('context', a.context ?? DEFAULT_CONTEXT);
-  const only = `${a.service ? ` --service ${a.service}` : ''}${a.tenant ? ` --tenant ${a.tenant}` : ''}`;
-  const command = `envplane render ${target}${target === 'ci' ? ` ${a.provider}` : ''} --env ${environment.name}${only}`;
+  const command = shellLine([
+    'envplane',
+    'render',
+    target,
+    ...(target === 'ci' ? [String(a.provider)] : []),
+    '--env',
+    environment.name,
+    ...(a.service ? ['--service', a.service] : []),
+    ...(a.tenant ? ['--tenant', a.tenant] : []),
+  ]);
   switch (target) {
     case 'compose': {
       const mode = a.mode ?? 'override';
@@ -428,11 +437,11 @@ function report(results: EmitResult[], rendering: Rendering, a: Args): number {
 function warnBaseEnvFiles(root: string, bundles: Bundle[]): void {
   const slugs = new Set(bundles.map((b) => b.instance.slug));
   for (const name of ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']) {
-    const text = readTextIfExists(join(root, name), name);
-    if (text === undefined) continue;
-    let services: Record<string, { env_file?: unknown } | null> = {};
+    if (!existsSync(join(root, name))) continue;
+    let services: ComposeModel['services'] = {};
     try {
-      services = (parseYaml(text) as { services?: typeof services } | null)?.services ?? {};
+      // Read as every compose file is (the one YAML reader: alias budget, no duplicate keys).
+      services = readComposeFiles(root, [name]).services;
     } catch {
       continue; // Not ours to report: Compose will.
     }
@@ -442,7 +451,7 @@ function warnBaseEnvFiles(root: string, bundles: Bundle[]): void {
         process.stderr.write(
           `${styleErr.yellow('warning')}: ${name}: service ${service} runs once per tenant; envplane renders ${tenants.map((b) => b.instance.slug).join(', ')} — remove ${service} from ${name}, or it runs with no tenant\n`,
         );
-      if (slugs.has(service) && body?.env_file !== undefined)
+      if (slugs.has(service) && body.envFiles.length > 0)
         process.stderr.write(
           `${styleErr.yellow('warning')}: ${name}: service ${service} has env_file:, and Compose adds every key of those files even with the override; remove env_file from ${name} so ${service} receives exactly its declared keys\n`,
         );

@@ -20,6 +20,7 @@ import { valueFromBytes } from '../../stores/value.ts';
 import { dirArg, jsonArg } from '../_args.ts';
 import { required } from '../_context.ts';
 import { style } from '../_style.ts';
+import { shellLine } from '../../shell.ts';
 
 export default defineCommand({
   meta: {
@@ -62,7 +63,7 @@ export default defineCommand({
       if (args['from-stdin']) value = readValueFromStdin();
       else if (!key.generate)
         throw new EnvplaneError('usage', `${key.name} has no generation rule; pass the new value with --from-stdin`, {
-          hint: `e.g. \`pbpaste | envplane rotate ${key.name} --env ${environment.name} --from-stdin\` (never as an argument: argv is visible to every user)`,
+          hint: `e.g. \`pbpaste | ${shellLine(['envplane', 'rotate', key.name, '--env', environment.name, '--from-stdin'])}\` (never as an argument: argv is visible to every user)`,
         });
     }
     const action = args.rollback ? 'rollback' : 'rotate';

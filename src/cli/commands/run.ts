@@ -18,6 +18,7 @@ import { invalidFlagValue } from '../_flags.ts';
 import { loadInstanceCached } from '../_context-cached.ts';
 import type { InstanceContext } from '../_instance.ts';
 import { styleErr } from '../_style.ts';
+import { shellLine } from '../../shell.ts';
 
 /** The environment of a `--pristine` child before the bundle is added. */
 export const PRISTINE_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -307,7 +308,7 @@ export async function readBundleSecrets(
   const hint =
     first.kind === 'external'
       ? `the ${environment.name} store is external (Compose/Swarm secrets); ${commandLine} reads files-store secrets only — use a files store for local runs, or deploy with \`envplane render\``
-      : `run \`envplane setup --env ${environment.name}\` to create missing secret files, or write the value into the path shown`;
+      : `run \`${shellLine(['envplane', 'setup', '--env', environment.name])}\` to create missing secret files, or write the value into the path shown`;
   throw new EnvplaneError(
     'input',
     `${bundle.instance.id} in ${environment.name}: missing required secret(s): ${where}`,
