@@ -39,7 +39,7 @@ function namespace(manifest: Manifest, report: Report, what: string, limit = Num
     const shortened = cut !== name ? ` (cut to ${limit} characters)` : '';
     report(
       claim.at,
-      `${claim.who} and ${first.who} (${placeOf(manifest.file, manifest.positions, first.at)}) both render as ${what} "${cut}"${shortened}`,
+      `${claim.who} and ${first.who} would share ${what} "${cut}"${shortened}; ${first.who} is at ${placeOf(manifest.file, manifest.positions, first.at)}`,
       'rename one of them: each consumer would keep only one',
     );
   };
@@ -127,8 +127,8 @@ function storeLocations(manifest: Manifest, report: Report): void {
 
 /**
  * The variables one service's process receives. With files (run, Compose, Kubernetes): config keys and each
- * secret's `fileEnv`. Where secrets are injected as values (ECS, `run --secrets=env`): each secret's variable,
- * beside the config keys. A BuildKit secret's variable in CI (`env=DB_PASS`). Each set is one namespace.
+ * secret's `fileEnv`. Where secrets are injected as values (ECS, `run --secrets=env`): each secret's variable, one
+ * per secret. A BuildKit secret's variable in CI (`env=DB_PASS`). Each set is one namespace.
  */
 function serviceVariables(manifest: Manifest, report: Report): void {
   for (const s of Object.values(manifest.services)) {
@@ -140,8 +140,9 @@ function serviceVariables(manifest: Manifest, report: Report): void {
       const key = manifest.keys[name];
       if (!key || key.plane === 'build') return;
       if (key.plane !== 'secret') {
+        // Not claimed among injected names: a config key named like a secret's variable matters only with
+        // `run --secrets=env`, which refuses it itself; plain `run` delivers both.
         files(name, { who: `config key ${name}`, at: at('uses', i) });
-        injected(name, { who: `config key ${name}`, at: at('uses', i) });
         return;
       }
       const fileEnv = key.fileEnv ?? '';

@@ -160,7 +160,7 @@ services:
   etl-wex: { uses: [HOST] }
 `);
     assert.deepEqual(found, [
-      '9:3 service etl-wex and etl@wex (envplane.yaml:8:3) both render as the service "etl-wex"',
+      '9:3 service etl-wex and etl@wex would share the service "etl-wex"; etl@wex is at envplane.yaml:8:3',
     ]);
   });
 
@@ -178,7 +178,7 @@ services:
     assert.equal(found.length, 1, found.join('\n'));
     assert.match(
       found[0]!,
-      new RegExp(`${long}@wex2 and ${long}@wex1 .* both render as the service "${long}-we" \\(cut to 63 characters\\)`),
+      new RegExp(`${long}@wex2 and ${long}@wex1 would share the service "${long}-we" \\(cut to 63 characters\\)`),
     );
   });
 
@@ -195,9 +195,9 @@ services:
   api: { uses: [db.pass, db_pass, tok, TOK_FILE] }
 `);
     assert.deepEqual(found, [
-      '10:26 the file variable of secret db_pass and the file variable of secret db.pass (envplane.yaml:10:17) both render as a variable of api "DB_PASS_FILE"',
-      '10:26 secret db_pass and secret db.pass (envplane.yaml:10:17) both render as a variable of api (ECS, run --secrets=env) "DB_PASS"',
-      '10:40 config key TOK_FILE and the file variable of secret tok (envplane.yaml:10:35) both render as a variable of api "TOK_FILE"',
+      '10:26 the file variable of secret db_pass and the file variable of secret db.pass would share a variable of api "DB_PASS_FILE"; the file variable of secret db.pass is at envplane.yaml:10:17',
+      '10:26 secret db_pass and secret db.pass would share a variable of api (ECS, run --secrets=env) "DB_PASS"; secret db.pass is at envplane.yaml:10:17',
+      '10:40 config key TOK_FILE and the file variable of secret tok would share a variable of api "TOK_FILE"; the file variable of secret tok is at envplane.yaml:10:35',
     ]);
   });
 
@@ -215,8 +215,8 @@ services:
   api: { uses: [a_wex] }
 `);
     assert.deepEqual(found, [
-      '8:3 secret a_wex and secret a of tenant wex (envplane.yaml:7:3) both render as the Compose secret "a_wex"',
-      '8:3 secret a_wex and secret a of tenant wex (envplane.yaml:7:3) both render as the external secret of production "P_a_wex"',
+      '8:3 secret a_wex and secret a of tenant wex would share the Compose secret "a_wex"; secret a of tenant wex is at envplane.yaml:7:3',
+      '8:3 secret a_wex and secret a of tenant wex would share the external secret of production "P_a_wex"; secret a of tenant wex is at envplane.yaml:7:3',
     ]);
   });
 
@@ -237,7 +237,10 @@ services:
     );
     const r = runCli(['check'], { cwd: dir });
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stderr, /envplane\.yaml:9:3: service etl-wex and etl@wex \(envplane\.yaml:8:3\)/);
+    assert.match(
+      r.stderr,
+      /envplane\.yaml:9:3: service etl-wex and etl@wex would share the service "etl-wex"; etl@wex is at envplane\.yaml:8:3/,
+    );
   });
 });
 
