@@ -164,7 +164,8 @@ function makeSecretsDir(base: string): SecretsDir {
  * delay the start.
  */
 export function removeOrphans(base = secretsBase()): void {
-  for (const name of listDir(base)) {
+  const names = listDir(base);
+  for (const name of names) {
     if (!name.startsWith(PREFIX)) continue;
     const pid = Number(name.slice(PREFIX.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;

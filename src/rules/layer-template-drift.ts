@@ -6,7 +6,7 @@
  */
 import type { Finding, Rule } from './types.ts';
 
-export const layerTemplateDrift: Rule = {
+export const layerTemplateDrift: Rule<'layer-template-drift'> = {
   id: 'layer-template-drift',
   severity: 'warning',
   title: 'Layer and its template name different keys',
