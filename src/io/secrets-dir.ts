@@ -13,7 +13,6 @@ import {
   lstatSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmdirSync,
   rmSync,
