@@ -18,8 +18,11 @@ export function composeProject(): ComposeFixture {
   mkdirSync(join(dir, 'secrets', 'a'), { recursive: true });
   mkdirSync(join(dir, 'secrets', 'b'), { recursive: true });
   const canaries: Record<string, string> & { db_password: string } = {
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     db_password: `canary-db-${randomBytes(6).toString('hex')}`,
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     'token@a': `canary-ta-${randomBytes(6).toString('hex')}`,
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     'token@b': `canary-tb-${randomBytes(6).toString('hex')}`,
   };
   writeFileSync(join(dir, 'secrets', 'db_password.txt'), `${canaries.db_password}\n`, { mode: 0o600 });

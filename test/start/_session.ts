@@ -116,8 +116,11 @@ export function fixture(options: { etlPort?: number; etlCommand?: string; extraK
   mkdirSync(join(dir, 'secrets', 'b'), { recursive: true });
   writeFileSync(join(dir, 'instance.cjs'), INSTANCE);
   const canaries: Record<string, string> = {
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     api_key: `canary-api-${randomBytes(6).toString('hex')}`,
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     'token@a': `canary-token-a-${randomBytes(6).toString('hex')}`,
+    // unseeded: a canary must be unique across test files running at once; no assertion depends on its bytes.
     'token@b': `canary-token-b-${randomBytes(6).toString('hex')}`,
   };
   writeFileSync(join(dir, 'secrets', 'api_key.txt'), canaries.api_key!, { mode: 0o600 });
