@@ -140,6 +140,7 @@ function hintFor(keys: string[]): string {
   if (keys[0] === 'keys' && (keys.length === 2 || last === 'plane'))
     return 'a key is `NAME: <plane>` or `NAME: { plane: <plane>, ... }` with plane build, config, public or secret';
   if (last === 'secrets') return 'write `secrets: { store: files, dir: secrets }` or `{ store: external, prefix: X_ }`';
-  if (last === 'store') return 'the secret store is `files` or `external`';
+  if (last === 'store')
+    return 'each store kind named above is described in docs/manifest.md (secrets:) and docs/stores/';
   return 'see the manifest reference in the README or schema/envplane.schema.json';
 }

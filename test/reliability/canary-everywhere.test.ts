@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -155,6 +155,9 @@ function git(dir: string, ...args: string[]): void {
 /** The files-store project (a git repository, with the canary committed in a note), ready for every command. */
 function filesProject(): string {
   const dir = copyExample('four-planes');
+  // The seed's hand-written compose files hand every config layer to every service (compose-over-grant reports it,
+  // so verify fails on them); this project brings its own compose file below, which leaves the wiring to envplane.
+  for (const f of ['docker-compose.yml', 'docker-compose.prod.yml']) rmSync(join(dir, f));
   assert.equal(runCli(['setup'], { cwd: dir }).code, 0);
   writeFileSync(join(dir, 'secrets', 'openai_api_key.txt'), `${CANARY}\n`, { mode: 0o600 });
   writeFileSync(join(dir, 'notes.txt'), `the key was ${CANARY}\n`);

@@ -46,7 +46,11 @@ describe('project lock', () => {
     const log = readFileSync(join(dir, '.envplane', 'audit.log'), 'utf8');
     const report = verifyChain(log);
     assert.equal(report.broken, undefined);
-    assert.equal(report.entries.filter((e) => e.command === 'rotate').length, 6);
+    // Each rotation is an intent line, then its outcome: six of each, every one done.
+    const rotations = report.entries.filter((e) => e.command === 'rotate');
+    assert.equal(rotations.filter((e) => e.phase === 'intent').length, 6);
+    assert.equal(rotations.filter((e) => e.phase === 'done').length, 6);
+    assert.equal(rotations.length, 12);
     assert.equal(existsSync(join(dir, '.envplane', 'lock')), false, 'the lock is released');
   });
 
