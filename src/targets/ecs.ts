@@ -57,6 +57,18 @@ export function renderEcs(options: EcsOptions): Rendering {
       owners.set(valueFrom, owner);
       return { name: ecsVariable(s.fileEnv, s.name), valueFrom };
     });
+    // ECS sets `environment` and `secrets` in one namespace: a config key named like a secret's variable would
+    // leave the container with one of the two (the manifest allows it, since a file delivery never collides).
+    const configured = new Set(environment.map((e) => e.name));
+    for (const [i, s] of secrets.entries())
+      if (configured.has(s.name))
+        throw new EnvplaneError(
+          'input',
+          `${bundle.instance.id}: config key ${s.name} and secret ${bundle.secrets[i]!.name} would both be the container's variable ${s.name}`,
+          {
+            hint: `rename the config key, or give ${bundle.secrets[i]!.name} another fileEnv in envplane.yaml (ECS names the variable after its fileEnv without _FILE)`,
+          },
+        );
     return { name: bundle.instance.slug, environment, secrets };
   });
   const contents = `${JSON.stringify({ containerDefinitions }, null, 2)}\n`;

@@ -99,6 +99,23 @@ describe('render ecs', () => {
       assert.ok(!text.includes(leaked));
   });
 
+  it('a config key named like a secret’s variable is refused (ECS keeps one of the two), naming both, nothing written', () => {
+    const dir = copyExample('four-planes');
+    const manifest = join(dir, 'envplane.yaml');
+    const text = readFileSync(manifest, 'utf8')
+      .replace('\nkeys:\n', '\nkeys:\n  SECRET_KEY: { plane: config, default: x }\n')
+      .replace('uses: [POSTGRES_SERVER,', 'uses: [SECRET_KEY, POSTGRES_SERVER,');
+    writeFileSync(manifest, text);
+    const r = runCli(['render', 'ecs', '--env', 'prod', ...AWS, '-o', 'ecs.json'], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /config key SECRET_KEY and secret secret_key would both be the container's variable SECRET_KEY/,
+    );
+    assert.match(r.stderr, /hint: .*fileEnv/);
+    assert.ok(!existsSync(join(dir, 'ecs.json')));
+  });
+
   it('a template that would give two secrets, or two tenants’ copies, one valueFrom is refused, nothing written', () => {
     const dir = copyExample('service-scoped');
     for (const [template, message] of [
