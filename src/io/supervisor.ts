@@ -63,6 +63,8 @@ export interface SupervisorOptions {
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #running = new Set<Supervised>();
+  /** Set by stopAll: a process started after it (a rolling restart still under way) is stopped at once. */
+  #closing = false;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -122,6 +124,7 @@ export class Supervisor {
       return status;
     });
     supervised.ready = this.#watchReady(supervised);
+    if (this.#closing) void this.stop(supervised);
     return supervised;
   }
 
@@ -176,7 +179,10 @@ export class Supervisor {
 
   /** Stops every process at once and waits for all of them. */
   async stopAll(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    await Promise.all(this.running.map((s) => this.stop(s, signal)));
+    this.#closing = true;
+    // Until none is left: a restart that was between stopping an old process and starting its successor when the
+    // signal came adds one more, and that one must not outlive envplane (start waited for it forever).
+    while (this.#running.size > 0) await Promise.all(this.running.map((s) => this.stop(s, signal)));
   }
 
   /** Passes a signal on to every running process (SIGQUIT, SIGUSR1/2: theirs to handle, not envplane's). */

@@ -164,6 +164,21 @@ describe('envplane start', () => {
     assert.equal(await run.done, 143);
   });
 
+  test('SIGTERM in the middle of a rolling restart stops the successors too: start ends, nothing runs', async () => {
+    const f = fixture();
+    const run = startCli(['--env', 'dev'], f.dir);
+    await run.until((e) => e.event === 'all-ready');
+    run.child.kill('SIGHUP');
+    // The signal lands while an instance is between being stopped and its successor being started: before the fix
+    // the successor outlived the shutdown and start waited for it forever.
+    await run.until((e) => e.event === 'restarting');
+    run.child.kill('SIGTERM');
+    assert.equal(await run.done, 143);
+    const started = run.events.filter((e) => e.event === 'started').map((e) => e.pid!);
+    assert.ok(started.length >= 3);
+    for (const pid of started) assert.ok(!alive(pid), `instance ${pid} still runs after start ended`);
+  });
+
   test('restart without a running start, and of an unknown service, are usage errors', () => {
     const f = fixture();
     const env = { XDG_RUNTIME_DIR: join(f.dir, '.run') };
