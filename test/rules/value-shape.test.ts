@@ -2,7 +2,6 @@
  * (That detector's linear time on hostile input is a growth check in `npm run bench`, bench/growth.ts.) */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { credentialIn } from '../../src/credentials.ts';
 import { looksLikeSecretValue } from '../../src/rules/_value-shape.ts';
 
 test('a config value holding a URL password (empty user too) or a Password= part looks like a secret', () => {

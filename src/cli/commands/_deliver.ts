@@ -5,28 +5,8 @@
  * declares the variable).
  */
 import type { Bundle } from '../../resolve/types.ts';
-import { isStoreCredential } from '../../stores/index.ts';
-import { PRISTINE_PATH, SECRETS_DIR_VAR } from './run.ts';
 
-export { auditName, readBundleSecrets, SECRETS_DIR_VAR, type SecretValue } from './run.ts';
-
-export function baseEnv(
-  pristine: boolean,
-  secretsBaseDir: string,
-  declared: ReadonlySet<string> = new Set(),
-): Record<string, string> {
-  if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
-  const env: Record<string, string> = {};
-  const outerDir = process.env[SECRETS_DIR_VAR];
-  const base = `${secretsBaseDir}/envplane-run-`;
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || name === SECRETS_DIR_VAR) continue;
-    if (value.startsWith(base) || (outerDir && value.startsWith(outerDir))) continue;
-    if (isStoreCredential(name) && !declared.has(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
+export { auditName, baseEnv, readBundleSecrets, SECRETS_DIR_VAR, type SecretValue } from './run.ts';
 
 /** The variables an instance declares: its config keys, and its secrets' names. */
 export function declaredNames(bundle: Bundle): Set<string> {

@@ -183,7 +183,11 @@ function childCommand(rawArgs: string[]): [string, ...string[]] {
  * secrets directory are dropped, so a nested `envplane run` does not pass the outer instance's secrets along; so are
  * the credentials of every store (an age identity, a Vault token) unless the instance declares the variable.
  */
-function baseEnv(pristine: boolean, secretsBaseDir: string, declared: ReadonlySet<string>): Record<string, string> {
+export function baseEnv(
+  pristine: boolean,
+  secretsBaseDir: string,
+  declared: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   if (pristine) return { PATH: PRISTINE_PATH, HOME: process.env.HOME ?? '/' };
   const env: Record<string, string> = {};
   const outerDir = process.env[SECRETS_DIR_VAR];
